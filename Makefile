@@ -1,0 +1,41 @@
+# Two commands matter: `make run` (Neo4j + API + seed data) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
+
+.PHONY: setup prereqs run stop test lint fmt clean
+
+setup: prereqs $(VENV_STAMP) $(JARS_STAMP)
+
+prereqs:
+	@bash tools/check-prereqs.sh
+
+$(VENV_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(JARS_STAMP): tools/neo4j/pom.xml $(VENV_STAMP)
+	$(BIN)/kb neo4j fetch
+
+run: setup
+	$(BIN)/kb up
+
+stop:
+	$(BIN)/kb down
+
+lint: $(VENV_STAMP)
+	$(BIN)/ruff check kb tests wsgi.py
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+fmt: $(VENV_STAMP)
+	$(BIN)/ruff check --fix kb tests wsgi.py
+
+clean:
+	rm -rf $(VENV) tools/neo4j/target .pytest_cache .mypy_cache .ruff_cache

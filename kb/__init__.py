@@ -1,0 +1,56 @@
+"""Deconfliction KB: a knowledge-base API of deconfliction mechanisms, on Neo4j."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Flask
+from flask_cors import CORS
+
+from kb import db
+from kb.api.problems import KBApi
+from kb.errors import register_handlers
+from kb.settings import Settings, load_settings
+
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+EXPOSED_HEADERS = ["ETag", "Link", "X-Total-Count", "Retry-After", "Location"]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app; settings come from the environment unless given."""
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Swagger UI's assets ship inside a pinned package, so /docs works offline.
+    app = Flask(__name__, static_folder=str(SWAGGER_UI_DIST), static_url_path="/static/swagger-ui")
+    app.config.update(
+        KB_SETTINGS=settings,
+        API_TITLE="Deconfliction KB",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
+        API_SPEC_OPTIONS={"info": {"description": _API_DESCRIPTION}},
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    db.init_app(app, settings)
+    api = KBApi(app)
+    register_handlers(app)  # after KBApi, so ours replaces its HTTPException handler
+    origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"
+    CORS(app, origins=origins, send_wildcard=origins == "*", expose_headers=EXPOSED_HEADERS)
+
+    from kb.api import ops
+
+    api.register_blueprint(ops.blp)
+    return app
+
+
+_API_DESCRIPTION = (
+    "Which coordination and deconfliction mechanisms exist between armed forces, in which "
+    "domains, agreed by whom, when, where, and on what source. Errors are RFC 9457 "
+    "problem+json documents."
+)

@@ -1,0 +1,48 @@
+"""The OpenAPI layer: flask-smorest's Api, documenting errors as problem+json."""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from kb.errors import PROBLEM_MIME
+
+
+class FieldErrorSchema(ma.Schema):
+    field = ma.fields.String(metadata={"description": "The offending field (dotted path)."})
+    location = ma.fields.String(metadata={"description": "json, query, path or headers."})
+    message = ma.fields.String()
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(metadata={"example": "/problems/not-found"})
+    title = ma.fields.String(metadata={"example": "Not Found"})
+    status = ma.fields.Integer(metadata={"example": 404})
+    detail = ma.fields.String(metadata={"example": "no Force with id 'nope'"})
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
+class KBApi(Api):  # type: ignore[misc]
+    """Api whose documented error responses are application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIME)
+            self.spec.components.response(status.name, response, lazy=True)
+        default: dict[str, Any] = {"description": "Error", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_MIME)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)

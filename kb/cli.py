@@ -1,0 +1,198 @@
+"""The `kb` command line: local Neo4j, schema, seed data and the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb.errors import SettingsError
+from kb.local_neo4j import LocalNeo4j, LocalNeo4jError, fetch_jars, port_open
+from kb.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(f"bad setting: {exc}") from exc
+
+
+def _local() -> LocalNeo4j:
+    settings = _settings()
+    if not settings.local_neo4j:
+        raise click.ClickException("NEO4J_URI is set: the local Neo4j is not used")
+    return LocalNeo4j.from_settings(settings)
+
+
+@click.group()
+def main() -> None:
+    """Deconfliction KB: knowledge base of deconfliction mechanisms, on Neo4j."""
+
+
+@main.group()
+def neo4j() -> None:
+    """Manage the local Neo4j (used when NEO4J_URI is not set)."""
+
+
+@neo4j.command("fetch")
+def neo4j_fetch() -> None:
+    """Download Neo4j's jars from Maven Central (once; cached in tools/neo4j/target)."""
+    try:
+        downloaded = fetch_jars(quiet=False)
+    except LocalNeo4jError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("Neo4j jars fetched" if downloaded else "Neo4j jars already present")
+
+
+@neo4j.command("start")
+def neo4j_start() -> None:
+    """Start the local Neo4j in the background and wait until it answers."""
+    _start_local(_local())
+
+
+def _start_local(local: LocalNeo4j) -> bool:
+    if local.running():
+        click.echo(f"Neo4j already running on bolt://127.0.0.1:{local.port} (pid {local.pid()})")
+        return False
+    started = time.monotonic()
+    try:
+        fetch_jars()
+        local.start()
+    except LocalNeo4jError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Neo4j ready on bolt://127.0.0.1:{local.port} in "
+               f"{time.monotonic() - started:.1f} s (data in {local.data_dir / 'neo4j'})")
+    return True
+
+
+@neo4j.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j (clean shutdown)."""
+    local = _local()
+    try:
+        stopped = local.stop()
+    except LocalNeo4jError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("Neo4j stopped" if stopped else "Neo4j was not running")
+
+
+@neo4j.command("status")
+def neo4j_status() -> None:
+    """Say whether the local Neo4j runs; exit code 1 if not."""
+    local = _local()
+    if local.running():
+        click.echo(f"running: pid {local.pid()}, bolt://127.0.0.1:{local.port}")
+    else:
+        click.echo("stopped")
+        sys.exit(1)
+
+
+@main.group()
+def schema() -> None:
+    """The Neo4j constraints and indexes of the model."""
+
+
+@schema.command("apply")
+def schema_apply() -> None:
+    """Create the model's constraints and indexes (idempotent)."""
+    from kb.model import get_model
+    from kb.queries.schema import apply_schema, schema_items
+
+    with _database() as db:
+        created = apply_schema(db, get_model())
+    total = len(schema_items(get_model()))
+    click.echo(f"schema: {len(created)} created, {total - len(created)} already present")
+
+
+@main.command("seed")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=PROJECT_ROOT / "seed_data", show_default=True)
+def seed(directory: Path) -> None:
+    """Load the curated knowledge base from seed_data/ (idempotent)."""
+    from kb.ingest import load_directory
+
+    with _database() as db:
+        report = load_directory(db, directory)
+    click.echo(report.summary())
+
+
+class _database:
+    """Context manager: a Database for one CLI command, closed afterwards."""
+
+    def __enter__(self) -> Any:
+        from kb.db import Database
+
+        self.db = Database(_settings())
+        return self.db
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+
+def _gunicorn_command() -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT_ROOT),
+            "-c", "python:kb.gunicorn_conf", "wsgi:app"]
+
+
+@main.command("serve")
+def serve() -> None:
+    """Serve the API with gunicorn on KB_HOST:KB_PORT against the configured Neo4j."""
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.execv(sys.executable, _gunicorn_command())
+
+
+@main.command("up")
+def up() -> None:
+    """Start everything: local Neo4j (unless NEO4J_URI), schema, seed data, API server.
+
+    Ctrl-C (or `kb down`) stops the server, and the local Neo4j if this command started it.
+    """
+    settings = _settings()
+    local = LocalNeo4j.from_settings(settings) if settings.local_neo4j else None
+    started_db = _start_local(local) if local else False
+    try:
+        ctx = click.get_current_context()
+        ctx.invoke(schema_apply)
+        ctx.invoke(seed)
+        if port_open(settings.port, settings.host):
+            raise click.ClickException(f"{settings.host}:{settings.port} is in use (KB_PORT)")
+        click.echo(f"API on http://{settings.host}:{settings.port} (docs at /docs); Ctrl-C stops")
+        _run_server()
+    finally:
+        if local and started_db:
+            click.echo("stopping the local Neo4j ...")
+            local.stop()
+
+
+def _run_server() -> None:
+    server = subprocess.Popen(_gunicorn_command())
+
+    def forward(signum: int, _frame: object) -> None:
+        server.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    server.wait()
+
+
+@main.command("down")
+def down() -> None:
+    """Stop a server started by `kb up`/`kb serve` and the local Neo4j."""
+    settings = _settings()
+    pid_file = settings.data_dir / "gunicorn.pid"
+    if pid_file.exists():
+        try:
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+            click.echo("API server stopping")
+        except (OSError, ValueError):
+            pid_file.unlink(missing_ok=True)
+    if settings.local_neo4j:
+        click.get_current_context().invoke(neo4j_stop)

@@ -1,0 +1,102 @@
+"""The Neo4j driver lifecycle: one driver per process, created lazily after fork.
+
+gunicorn forks its workers from a master that never touches the database, and each worker
+builds its own driver on first use (the driver is thread-safe but not fork-safe). The pid
+check makes a driver inherited across a fork unusable by mistake, and `close()` is called
+at worker exit (gunicorn hook) and at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Callable
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from flask import Flask, current_app
+
+from kb.settings import Settings
+
+T = TypeVar("T")
+Record = dict[str, Any]
+
+
+class Database:
+    """Owns the process's driver and runs parameterised queries on it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = settings.neo4j_database
+        self._driver: neo4j.Driver | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    @property
+    def driver(self) -> neo4j.Driver:
+        """The driver of this process, created on first use."""
+        if self._driver is None or self._pid != os.getpid():
+            with self._lock:
+                if self._driver is None or self._pid != os.getpid():
+                    self._driver = self._make_driver()
+                    self._pid = os.getpid()
+        return self._driver
+
+    def _make_driver(self) -> neo4j.Driver:
+        s = self.settings
+        # Short timeouts so a missing database turns into a quick 503, well below
+        # gunicorn's worker timeout, instead of a request pinned for a minute.
+        return neo4j.GraphDatabase.driver(
+            s.effective_uri,
+            auth=(s.neo4j_user, s.neo4j_password),
+            connection_timeout=s.connect_timeout_s,
+            connection_acquisition_timeout=s.connect_timeout_s * 2,
+            max_transaction_retry_time=s.connect_timeout_s * 3,
+            liveness_check_timeout=30.0,
+            max_connection_pool_size=20,
+        )
+
+    def close(self) -> None:
+        """Close the driver if this process created one."""
+        if self._driver is not None and self._pid == os.getpid():
+            self._driver.close()
+        self._driver = None
+
+    def read(
+        self, query: LiteralString, timeout: float | None = None, **params: Any
+    ) -> list[Record]:
+        """Run one read query (routed to readers in a cluster) and return its records."""
+        records, _, _ = self.driver.execute_query(
+            neo4j.Query(query, timeout=timeout or self.settings.query_timeout_s),
+            params,
+            database_=self.name,
+            routing_=neo4j.RoutingControl.READ,
+        )
+        return [record.data() for record in records]
+
+    def read_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run a unit of read work in one managed read transaction."""
+        with self.driver.session(database=self.name, default_access_mode=neo4j.READ_ACCESS) as s:
+            return s.execute_read(work)
+
+    def write_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run a unit of write work in one managed (retried, so idempotent) transaction."""
+        with self.driver.session(database=self.name) as session:
+            return session.execute_write(work)
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        self.driver.verify_connectivity()
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Attach a Database to the app (no connection is made until first use)."""
+    app.extensions["kb.db"] = Database(settings)
+
+
+def get_db() -> Database:
+    """The Database of the current app."""
+    db: Database = current_app.extensions["kb.db"]
+    return db

@@ -1,0 +1,151 @@
+"""The one error hierarchy of the service, and its RFC 9457 problem+json rendering.
+
+Every error a client can see is a KBError (or is turned into one by `register_handlers`),
+so every error body has the same shape: type, title, status, detail and, for validation
+errors, `errors`: a list of {field, location, message} naming each offending field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from flask import Flask, Response, json
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MIME = "application/problem+json"
+RETRY_AFTER_S = 5
+log = logging.getLogger(__name__)
+
+
+class SettingsError(ValueError):
+    """A bad environment variable; raised at start-up, names the variable."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable} {message}")
+        self.variable = variable
+
+
+class KBError(Exception):
+    """Base of every error the API reports; subclasses fix status, title and type."""
+
+    status = 500
+    title = "Internal Server Error"
+    slug = "internal-error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The problem+json document for this error."""
+        doc: dict[str, Any] = {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            doc["errors"] = self.errors
+        doc.update(self.extra)
+        return doc
+
+
+class BadRequest(KBError):
+    status, title, slug = 400, "Bad Request", "bad-request"
+
+
+class ValidationFailed(KBError):
+    status, title, slug = 422, "Unprocessable Content", "validation-failed"
+
+
+class NotFound(KBError):
+    status, title, slug = 404, "Not Found", "not-found"
+
+
+class Conflict(KBError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class DatabaseUnavailable(KBError):
+    status, title, slug = 503, "Service Unavailable", "database-unavailable"
+
+    def __init__(self, detail: str = "the database is not reachable; retry shortly") -> None:
+        super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def field_errors(messages: Any, location: str = "", prefix: str = "") -> Iterator[dict[str, str]]:
+    """Flatten marshmallow/webargs nested messages into {field, location, message} items."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            yield from field_errors(value, location, name)
+    elif isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield {"field": prefix or "_schema", "location": location, "message": message}
+    else:
+        yield {"field": prefix or "_schema", "location": location, "message": str(messages)}
+
+
+def _from_http_exception(error: HTTPException) -> KBError:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    problem = KBError(data.get("message") or error.description or error.name)
+    problem.status, problem.title = status, error.name
+    problem.slug = error.name.lower().replace(" ", "-").replace("'", "")
+    if messages:
+        # webargs nests messages by location first (json, query, headers, ...)
+        problem.errors = [
+            err
+            for location, inner in messages.items()
+            for err in field_errors(inner, location=str(location))
+        ]
+        problem.slug = "validation-failed"
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            problem.headers[name] = value
+    problem.headers.update(data.get("headers") or {})
+    return problem
+
+
+def problem_response(error: KBError) -> Response:
+    """Render a KBError as an application/problem+json response."""
+    response = Response(json.dumps(error.body()), status=error.status, mimetype=PROBLEM_MIME)
+    response.headers.update(error.headers)
+    return response
+
+
+def register_handlers(app: Flask) -> None:
+    """Install the single error handler: everything becomes problem+json."""
+
+    @app.errorhandler(KBError)
+    def _kb_error(error: KBError) -> Response:
+        return problem_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        return problem_response(_from_http_exception(error))
+
+    @app.errorhandler(ServiceUnavailable)
+    @app.errorhandler(SessionExpired)
+    def _db_down(error: Exception) -> Response:
+        log.warning("database unavailable: %s", error)
+        return problem_response(DatabaseUnavailable())
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(KBError("an unexpected error occurred; it has been logged"))

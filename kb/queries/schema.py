@@ -1,0 +1,93 @@
+"""Neo4j constraints and indexes derived from the model, applied idempotently."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.db import Database
+from kb.model import ENTITY_LABEL, FilterSpec, Model
+from kb.queries import trusted
+
+FULLTEXT_INDEX = "entity_names"
+
+
+@dataclass(frozen=True)
+class SchemaItem:
+    """One named constraint or index and the statement that creates it."""
+
+    name: str
+    kind: str  # "constraint" or "index"
+    statement: str
+
+
+def schema_items(model: Model) -> list[SchemaItem]:
+    """Every constraint and index the model asks for, in a stable order."""
+    items = [
+        SchemaItem(
+            "entity_id_unique",
+            "constraint",
+            f"CREATE CONSTRAINT entity_id_unique IF NOT EXISTS "
+            f"FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE",
+        )
+    ]
+    for label, kind in model.entities.items():
+        name = f"{label.lower()}_id_unique"
+        items.append(SchemaItem(
+            name, "constraint",
+            f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+        ))
+        for prop in _indexed_properties(kind.filters.values(), kind.sort):
+            iname = f"{label.lower()}_{prop}"
+            items.append(SchemaItem(
+                iname, "index",
+                f"CREATE INDEX {iname} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
+            ))
+    for rtype in model.relations:
+        name = f"rel_{rtype.lower()}_id_unique"
+        items.append(SchemaItem(
+            name, "constraint",
+            f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR ()-[r:{rtype}]-() REQUIRE r.id IS UNIQUE",
+        ))
+    items.append(SchemaItem(
+        FULLTEXT_INDEX, "index",
+        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS "
+        f"FOR (n:{ENTITY_LABEL}) ON EACH [n.name, n.aliases]",
+    ))
+    items.append(SchemaItem(
+        "entity_search_key", "index",
+        f"CREATE TEXT INDEX entity_search_key IF NOT EXISTS "
+        f"FOR (n:{ENTITY_LABEL}) ON (n.search_key)",
+    ))
+    return items
+
+
+def _indexed_properties(filters: Iterable[FilterSpec], sort: tuple[str, ...]) -> list[str]:
+    props = {f.property or f.date_from or f.date_to or "" for f in filters}
+    props.update(s for s in sort if s != "id")
+    return sorted(p for p in props if p)
+
+
+def apply_schema(db: Database, model: Model) -> list[str]:
+    """Create what is missing (each statement is IF NOT EXISTS); returns the names created."""
+    before = existing_names(db)
+    with db.driver.session(database=db.name) as session:
+        for item in schema_items(model):
+            if item.name not in before:
+                # schema commands cannot share a transaction with each other
+                session.run(trusted(item.statement)).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
+    return [i.name for i in schema_items(model) if i.name not in before]
+
+
+def existing_names(db: Database) -> set[str]:
+    """Names of the constraints and indexes present in the database."""
+    constraints = db.read("SHOW CONSTRAINTS YIELD name RETURN name")
+    indexes = db.read("SHOW INDEXES YIELD name RETURN name")
+    return {row["name"] for row in constraints + indexes}
+
+
+def missing_items(db: Database, model: Model) -> list[str]:
+    """Names of the model's constraints and indexes not (yet) in the database."""
+    present = existing_names(db)
+    return [i.name for i in schema_items(model) if i.name not in present]

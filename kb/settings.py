@@ -1,0 +1,114 @@
+"""Typed settings read from the environment, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kb.errors import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment (see README, "Settings")."""
+
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str
+    host: str
+    port: int
+    workers: int
+    data_dir: Path
+    bolt_port: int
+    neo4j_heap_mb: int
+    neo4j_pagecache_mb: int
+    connect_timeout_s: float
+    query_timeout_s: float
+    cors_origins: str
+    log_level: str
+
+    @property
+    def local_neo4j(self) -> bool:
+        """True when the project starts its own Neo4j (no NEO4J_URI given)."""
+        return self.neo4j_uri is None
+
+    @property
+    def effective_uri(self) -> str:
+        """The Bolt URI the driver connects to."""
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(name, f"must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(name, f"must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _uri(env: Mapping[str, str]) -> str | None:
+    raw = env.get("NEO4J_URI", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in NEO4J_SCHEMES:
+        allowed = ", ".join(f"{s}://" for s in NEO4J_SCHEMES)
+        raise SettingsError("NEO4J_URI", f"scheme must be one of {allowed}; got {raw!r}")
+    if not parts.hostname:
+        raise SettingsError("NEO4J_URI", f"has no host: {raw!r}")
+    return raw
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip() or default
+    if value not in allowed:
+        raise SettingsError(name, f"must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings; raises SettingsError naming the bad variable."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("KB_DATA_DIR", "").strip() or PROJECT_ROOT / ".data")
+    return Settings(
+        neo4j_uri=_uri(env),
+        neo4j_user=env.get("NEO4J_USER", "neo4j"),
+        neo4j_password=env.get("NEO4J_PASSWORD", ""),
+        neo4j_database=env.get("NEO4J_DATABASE", "").strip() or "neo4j",
+        host=env.get("KB_HOST", "").strip() or "127.0.0.1",
+        port=_int(env, "KB_PORT", 8000, 1, 65535),
+        workers=_int(env, "KB_WORKERS", 2, 1, 64),
+        data_dir=data_dir.resolve(),
+        bolt_port=_int(env, "KB_NEO4J_BOLT_PORT", 7687, 1, 65535),
+        neo4j_heap_mb=_int(env, "KB_NEO4J_HEAP_MB", 1024, 256, 65536),
+        neo4j_pagecache_mb=_int(env, "KB_NEO4J_PAGECACHE_MB", 512, 64, 65536),
+        connect_timeout_s=_float(env, "KB_NEO4J_CONNECT_TIMEOUT", 3.0, 0.1, 60.0),
+        query_timeout_s=_float(env, "KB_QUERY_TIMEOUT", 10.0, 0.1, 300.0),
+        cors_origins=env.get("KB_CORS_ORIGINS", "*").strip() or "*",
+        log_level=_choice(env, "KB_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    )
