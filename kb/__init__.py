@@ -10,7 +10,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from kb import db
-from kb.api.problems import KBApi
+from kb.api.problems import make_api
 from kb.errors import register_handlers
 from kb.settings import Settings, load_settings
 
@@ -38,14 +38,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     db.init_app(app, settings)
-    api = KBApi(app)
-    register_handlers(app)  # after KBApi, so ours replaces its HTTPException handler
+    api = make_api(app)
+    register_handlers(app)  # after the Api, so ours replaces its HTTPException handler
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"
     CORS(app, origins=origins, send_wildcard=origins == "*", expose_headers=EXPOSED_HEADERS)
 
-    from kb.api import ops
+    from kb.api import entities, ops, relations
 
     api.register_blueprint(ops.blp)
+    for blueprint in entities.blueprints():
+        api.register_blueprint(blueprint)
+    api.register_blueprint(relations.blp)
     return app
 
 

@@ -116,11 +116,32 @@ def schema_apply() -> None:
               default=PROJECT_ROOT / "seed_data", show_default=True)
 def seed(directory: Path) -> None:
     """Load the curated knowledge base from seed_data/ (idempotent)."""
+    from kb.errors import ValidationFailed
     from kb.ingest import load_directory
 
     with _database() as db:
-        report = load_directory(db, directory)
+        try:
+            report = load_directory(db, directory)
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
+            raise click.ClickException(exc.detail) from exc
     click.echo(report.summary())
+
+
+@main.command("validate")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                default=PROJECT_ROOT / "seed_data")
+def validate(directory: Path) -> None:
+    """Check a seed directory offline: schemas, ids, references, allowed kinds."""
+    from kb.ingest import validate_directory
+
+    errors = validate_directory(directory)
+    for e in errors:
+        click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) in {directory}")
+    click.echo(f"{directory}: valid")
 
 
 class _database:

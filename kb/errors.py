@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, json
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from werkzeug.exceptions import HTTPException
@@ -114,6 +115,10 @@ def _from_http_exception(error: HTTPException) -> KBError:
             for err in field_errors(inner, location=str(location))
         ]
         problem.slug = "validation-failed"
+        places = sorted({e["location"] for e in problem.errors})
+        problem.detail = f"invalid {' and '.join(places)} input: see `errors`"
+        if status == ValidationFailed.status:
+            problem.title = ValidationFailed.title
     for name, value in error.get_headers():
         if name.lower() not in ("content-type", "content-length"):
             problem.headers[name] = value
@@ -138,6 +143,11 @@ def register_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         return problem_response(_from_http_exception(error))
+
+    @app.errorhandler(ma.ValidationError)
+    def _invalid(error: ma.ValidationError) -> Response:
+        errors = list(field_errors(error.messages, location="json"))
+        return problem_response(ValidationFailed("the request body is not valid", errors=errors))
 
     @app.errorhandler(ServiceUnavailable)
     @app.errorhandler(SessionExpired)

@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -76,3 +77,63 @@ def db(app: Flask) -> Database:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+class KB:
+    """Test helper over the real database: reset it, load records, count what is there."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def wipe(self) -> None:
+        from kb.queries.writes import wipe
+
+        self.db.write_tx(wipe)
+
+    def load(self, records: list[dict[str, Any]]) -> None:
+        """Load records (entity/relation dicts) through the bulk loader."""
+        from kb.ingest import load_records
+
+        load_records(self.db, [(f"test#{i}", r) for i, r in enumerate(records, 1)])
+
+    def counts(self) -> tuple[int, int]:
+        """(nodes, relationships) in the database."""
+        nodes = self.db.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+        rels = self.db.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
+        return int(nodes), int(rels)
+
+
+_state = {"seeded": False}
+
+BASE_RECORDS: list[dict[str, Any]] = [
+    {"entity": "Source", "id": "example-source", "kind": "news_report", "name": "Example source"},
+]
+
+
+@pytest.fixture
+def empty_kb(db: Database) -> KB:
+    """A database holding only the Domains, States, and one Source (example-source)."""
+    from kb.ingest import generated_records
+
+    kb = KB(db)
+    kb.wipe()
+    _state["seeded"] = False
+    kb.load(generated_records() + BASE_RECORDS)
+    return kb
+
+
+@pytest.fixture
+def seeded_kb(db: Database) -> KB:
+    """A database holding exactly seed_data/ (reloaded only after a test changed it).
+
+    Tests using this fixture must not write; tests that write use empty_kb.
+    """
+    from kb.ingest import load_directory
+    from kb.settings import PROJECT_ROOT
+
+    kb = KB(db)
+    if not _state["seeded"]:
+        kb.wipe()
+        load_directory(db, PROJECT_ROOT / "seed_data")
+        _state["seeded"] = True
+    return kb

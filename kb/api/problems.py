@@ -6,6 +6,8 @@ import http
 from typing import Any
 
 import marshmallow as ma
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
@@ -29,6 +31,25 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(metadata={"example": 404})
     detail = ma.fields.String(metadata={"example": "no Force with id 'nope'"})
     errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
+def schema_name(schema: Any) -> str:
+    """Component names: the class name, plus Patch/Replace for the partial variants."""
+    resolved = resolve_schema_cls(schema)
+    cls = resolved[0] if isinstance(resolved, list) else resolved
+    name = str(cls.__name__).removesuffix("Schema") or str(cls.__name__)
+    partial = getattr(schema, "partial", None) if isinstance(schema, ma.Schema) else None
+    if partial is True:
+        return f"{name}Patch"
+    if partial:
+        return f"{name}Replace"
+    return name
+
+
+def make_api(app: Any) -> KBApi:
+    """The Api object of the app, with our schema naming."""
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
+    return KBApi(app, spec_kwargs={"marshmallow_plugin": plugin})
 
 
 class KBApi(Api):  # type: ignore[misc]

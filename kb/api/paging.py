@@ -1,0 +1,47 @@
+"""Pagination: flask-smorest's page/page_size, plus RFC 8288 Link and X-Total-Count headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from flask import request
+from flask_smorest import Blueprint
+
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+
+
+class KBBlueprint(Blueprint):  # type: ignore[misc]
+    """A Blueprint whose paginated responses carry Link, X-Total-Count and X-Pagination."""
+
+    DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
+        "page": 1, "page_size": PAGE_SIZE, "max_page_size": MAX_PAGE_SIZE}
+
+    def _set_pagination_metadata(self, page_params: Any, result: Any,
+                                 headers: Any) -> tuple[Any, Any]:
+        headers = dict(headers or {})
+        meta = self._make_pagination_metadata(page_params.page, page_params.page_size,
+                                              page_params.item_count)
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(meta)
+        headers["X-Total-Count"] = str(page_params.item_count)
+        links = [f'<{_page_url(meta[rel])}>; rel="{name}"'
+                 for rel, name in (("first_page", "first"), ("previous_page", "prev"),
+                                   ("next_page", "next"), ("last_page", "last")) if rel in meta]
+        if links:
+            headers["Link"] = ", ".join(links)
+        return result, headers
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        super()._document_pagination_metadata(spec, resp_doc)
+        resp_doc["headers"]["Link"] = {
+            "description": "RFC 8288 links to the first, prev, next and last pages.",
+            "schema": {"type": "string"}}
+        resp_doc["headers"]["X-Total-Count"] = {
+            "description": "How many items match in all.", "schema": {"type": "integer"}}
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"

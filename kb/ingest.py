@@ -1,0 +1,287 @@
+"""Bulk loading: seed_data/ and imports, validated whole before anything is written.
+
+A batch is a list of records: an entity record names its kind in `entity` (e.g.
+`entity: Force`), a relation record its type in `type` (e.g. `type: PARTY_TO`, with `from`
+and `to` ids). Every record is validated by the same schemas as the API; references are
+resolved against the batch and the database; then everything is written in one
+transaction, entities first. Writing is idempotent (MERGE on ids, content hashes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import marshmallow as ma
+import neo4j
+import pycountry
+import yaml
+
+from kb.db import Database
+from kb.errors import ValidationFailed, field_errors
+from kb.model import get_model
+from kb.queries import entities as q
+from kb.queries import writes as w
+from kb.records import entity_props, relation_props
+from kb.schemas import entity_schema, relation_schema
+from kb.store import now
+
+ISO_SOURCE_ID = "iso-3166"
+# Historic states the knowledge base refers to (pycountry's historic_countries), with the
+# names analysts type for them.
+HISTORIC_STATES = {"SUN": ["USSR", "Soviet Union"]}
+# Kinds that are not facts needing a citation: sources themselves, and the fixed domains.
+UNSOURCED = ("Source", "Domain")
+
+
+@dataclass
+class Batch:
+    """Validated records grouped for writing, with where each came from."""
+
+    entities: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    relations: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    kinds: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """What a load did (or would do), per kind/type and outcome."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    dry_run: bool = False
+
+    def add(self, name: str, outcomes: dict[str, str]) -> None:
+        for outcome in outcomes.values():
+            self.counts[(name, outcome)] += 1
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """{kind or type: {created, updated, unchanged}}."""
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for (name, outcome), n in sorted(self.counts.items()):
+            out[name][outcome] = n
+        return dict(out)
+
+    def summary(self) -> str:
+        """Lines for the terminal: one per kind/type, then totals."""
+        lines = [f"{'would load' if self.dry_run else 'loaded'}:"]
+        for name, outcomes in self.as_dict().items():
+            total = sum(outcomes.values())
+            detail = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+            lines.append(f"  {name:<16} {total:>5}  ({detail})")
+        totals = Counter[str]()
+        for (_, outcome), n in self.counts.items():
+            totals[outcome] += n
+        lines.append("  total: " + ", ".join(f"{n} {o}" for o, n in sorted(totals.items())))
+        return "\n".join(lines)
+
+
+def generated_records() -> list[dict[str, Any]]:
+    """Records the model and pycountry provide: Domains, States and their Source."""
+    model = get_model()
+    records: list[dict[str, Any]] = [{
+        "entity": "Source", "id": ISO_SOURCE_ID, "kind": "reference_work",
+        "name": "ISO 3166-1 country codes (as shipped by the pycountry package)",
+        "publisher": "International Organization for Standardization",
+    }]
+    for value, meta in model.vocabularies["domain"].items():
+        records.append({"entity": "Domain", "id": value, "name": meta.get("name", value),
+                        "aliases": meta.get("aliases", [])})
+    for c in pycountry.countries:
+        aliases = [a for a in (getattr(c, "official_name", None), getattr(c, "common_name", None),
+                               c.alpha_2) if a and a != c.name]
+        records.append({"entity": "State", "id": c.alpha_3, "name": c.name, "iso2": c.alpha_2,
+                        "aliases": aliases, "sources": [ISO_SOURCE_ID]})
+    for code, aliases in HISTORIC_STATES.items():
+        h = pycountry.historic_countries.get(alpha_3=code)
+        assert h is not None, code
+        records.append({"entity": "State", "id": h.alpha_3, "name": h.name,
+                        "aliases": [*aliases, h.alpha_4], "sources": [ISO_SOURCE_ID]})
+    return records
+
+
+def read_directory(directory: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(origin, record) pairs from every *.yaml / *.yml / *.json / *.ndjson file, sorted."""
+    for path in sorted(directory.iterdir()):
+        yield from read_file(path)
+
+
+def read_file(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(origin, record) pairs from one YAML list, JSON list or NDJSON file."""
+    if path.suffix == ".ndjson":
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    yield f"{path.name}:{n}", yaml.safe_load(line)
+    elif path.suffix in (".yaml", ".yml", ".json"):
+        with path.open(encoding="utf-8") as fh:
+            docs = yaml.safe_load(fh) or []
+        if not isinstance(docs, list):
+            raise ValidationFailed(f"{path.name} must hold a list of records")
+        for n, record in enumerate(docs, 1):
+            yield f"{path.name}#{n}", record
+
+
+def _record_errors(origin: str, record: Any, messages: Any) -> list[dict[str, str]]:
+    rid = record.get("id") if isinstance(record, dict) else None
+    label = f"{origin} ({rid})" if rid else origin
+    return [{**e, "record": label} for e in field_errors(messages, location="record")]
+
+
+def validate_records(records: Iterable[tuple[str, Any]],
+                     require_sources: bool = False) -> tuple[Batch, list[dict[str, str]]]:
+    """Schema-validate every record; returns the batch and all errors found."""
+    model = get_model()
+    batch, errors = Batch(), []
+    for origin, record in records:
+        if not isinstance(record, dict):
+            errors += _record_errors(origin, None, {"_schema": ["a record must be a mapping"]})
+            continue
+        body = {k: v for k, v in record.items() if k not in ("entity",)}
+        try:
+            if "entity" in record:
+                label = record["entity"]
+                if label not in model.entities:
+                    raise ma.ValidationError({"entity": [f"unknown entity kind {label!r}"]})
+                data = entity_schema(label)().load(body)
+                if require_sources and label not in UNSOURCED and not data.get("sources"):
+                    raise ma.ValidationError({"sources": ["seed facts must cite a Source"]})
+                if data["id"] in batch.kinds:
+                    raise ma.ValidationError(
+                        {"id": [f"duplicate id, first in {batch.origin[data['id']]}"]})
+                batch.entities[label].append(data)
+                batch.kinds[data["id"]] = label
+                batch.origin[data["id"]] = origin
+            elif record.get("type") in model.relations:
+                data = relation_schema(record["type"])().load(body)
+                batch.relations[data["type"]].append({**data, "_origin": origin})
+            else:
+                raise ma.ValidationError(
+                    {"type": ["a record needs `entity: <Kind>` or a known relation `type`"]})
+        except ma.ValidationError as exc:
+            errors += _record_errors(origin, record, exc.messages)
+    return batch, errors
+
+
+def _cited(data: dict[str, Any]) -> list[tuple[str, str]]:
+    refs = [("sources", s) for s in data.get("sources") or []]
+    for i, entry in enumerate(data.get("status_history") or []):
+        refs += [(f"status_history.{i}.sources", s) for s in entry["sources"]]
+    return refs
+
+
+def check_references(batch: Batch, known: dict[str, str]) -> list[dict[str, str]]:
+    """Relation ends and cited sources must exist (in the batch or `known`), of allowed kinds."""
+    model = get_model()
+    kinds = {**known, **batch.kinds}
+    errors: list[dict[str, str]] = []
+
+    def err(origin: str, rid: str, fld: str, message: str) -> None:
+        errors.append({"record": f"{origin} ({rid})", "field": fld, "location": "record",
+                       "message": message})
+
+    for items in batch.entities.values():
+        for data in items:
+            for fld, sid in _cited(data):
+                if kinds.get(sid) != "Source":
+                    err(batch.origin[data["id"]], data["id"], fld, f"{sid!r} is not a Source id")
+    for rtype, rels in batch.relations.items():
+        spec = model.relations[rtype]
+        for rel in rels:
+            rid = f"{rel['from']} {rtype} {rel['to']}"
+            for end, allowed in (("from", spec.from_kinds), ("to", spec.to_kinds)):
+                kind = kinds.get(rel[end])
+                if kind is None:
+                    err(rel["_origin"], rid, end, f"no entity with id {rel[end]!r}")
+                elif kind not in allowed:
+                    err(rel["_origin"], rid, end,
+                        f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}")
+            for fld, sid in _cited(rel):
+                if kinds.get(sid) != "Source":
+                    err(rel["_origin"], rid, fld, f"{sid!r} is not a Source id")
+    return errors
+
+
+def _referenced_ids(batch: Batch) -> list[str]:
+    ids: set[str] = set()
+    for items in batch.entities.values():
+        ids.update(s for _, s in (ref for d in items for ref in _cited(d)))
+    for rels in batch.relations.values():
+        for rel in rels:
+            ids.update([rel["from"], rel["to"], *(s for _, s in _cited(rel))])
+    return sorted(ids - set(batch.kinds))
+
+
+def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool) -> Report:
+    """Check references against the database, then MERGE everything (unless dry_run)."""
+    known = q.kinds_of(tx, _referenced_ids(batch))
+    existing = q.kinds_of(tx, sorted(batch.kinds))
+    clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
+                "message": f"id already used by a {existing[i]}"}
+               for i, kind in batch.kinds.items() if existing.get(i, kind) != kind]
+    errors = clashes + check_references(batch, known)
+    if errors:
+        raise ValidationFailed(f"{len(errors)} problem(s) in the records; nothing was written",
+                               errors=errors)
+    report, stamp = Report(dry_run=dry_run), now()
+    for label, items in batch.entities.items():
+        rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
+        report.add(label, _preview_entities(tx, label, rows) if dry_run
+                   else w.upsert_entities(tx, label, rows, stamp))
+    for rtype, rels in batch.relations.items():
+        rows = [{"from": r["from"], "to": r["to"],
+                 "props": relation_props(rtype, {k: v for k, v in r.items() if k != "_origin"})}
+                for r in rels]
+        report.add(rtype, _preview_relations(tx, rtype, rows) if dry_run
+                   else w.upsert_relations(tx, rtype, rows, stamp))
+    return report
+
+
+def _preview_entities(tx: neo4j.ManagedTransaction, label: str,
+                      rows: list[dict[str, Any]]) -> dict[str, str]:
+    hashes = q.content_hashes(tx, label, [r["id"] for r in rows])
+    return {r["id"]: _outcome(hashes, r["id"], r["props"]["content_hash"]) for r in rows}
+
+
+def _preview_relations(tx: neo4j.ManagedTransaction, rtype: str,
+                       rows: list[dict[str, Any]]) -> dict[str, str]:
+    ids = [r["props"]["id"] for r in rows]
+    hashes = q.relation_hashes(tx, rtype, ids)
+    return {r["props"]["id"]: _outcome(hashes, r["props"]["id"], r["props"]["content_hash"])
+            for r in rows}
+
+
+def _outcome(hashes: dict[str, str], key: str, new_hash: str) -> str:
+    if key not in hashes:
+        return "created"
+    return "unchanged" if hashes[key] == new_hash else "updated"
+
+
+def load_records(db: Database, records: Iterable[tuple[str, Any]], *,
+                 dry_run: bool = False, require_sources: bool = False) -> Report:
+    """Validate all records, then write them in one transaction (all or nothing)."""
+    batch, errors = validate_records(records, require_sources=require_sources)
+    if errors:
+        raise ValidationFailed(f"{len(errors)} problem(s) in the records; nothing was written",
+                               errors=errors)
+    return db.write_tx(lambda tx: write_batch(tx, batch, dry_run))
+
+
+def seed_records(directory: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The generated records followed by those of the seed directory."""
+    generated = [("generated", r) for r in generated_records()]
+    return generated + list(read_directory(directory))
+
+
+def load_directory(db: Database, directory: Path) -> Report:
+    """Load seed_data/ (with the generated States and Domains), idempotently."""
+    return load_records(db, seed_records(directory), require_sources=True)
+
+
+def validate_directory(directory: Path) -> list[dict[str, str]]:
+    """Offline check of a seed directory: schemas and references within it."""
+    batch, errors = validate_records(seed_records(directory), require_sources=True)
+    return errors or check_references(batch, {})

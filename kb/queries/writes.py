@@ -1,0 +1,92 @@
+"""Idempotent writes: entities and relations are MERGEd on their ids in batches.
+
+A row whose content hash equals the stored one is left untouched ('unchanged'), so loading
+the same data twice creates nothing and bumps no version. A row may carry `expected`, the
+version the writer last saw: if the stored version differs, nothing is written ('stale').
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+from kb.model import ENTITY_LABEL, get_model
+from kb.queries import trusted
+
+Outcomes = dict[str, str]  # id -> created | updated | unchanged | stale
+
+
+def _entity_upsert_query(label: str) -> str:
+    assert label in get_model().entities
+    return f"""
+    UNWIND $rows AS row
+    MERGE (n:{ENTITY_LABEL}:{label} {{id: row.id}})
+    WITH n, row, n.created_at AS created_at, coalesce(n.version, 0) AS version
+    WITH n, row, created_at, version,
+         CASE WHEN row.expected IS NOT NULL AND row.expected <> version THEN 'stale'
+              WHEN n.content_hash = row.props.content_hash THEN 'unchanged'
+              WHEN created_at IS NULL THEN 'created'
+              ELSE 'updated' END AS outcome
+    FOREACH (_ IN CASE WHEN outcome IN ['created', 'updated'] THEN [1] ELSE [] END |
+        SET n = row.props, n.created_at = coalesce(created_at, $now),
+            n.updated_at = $now, n.version = version + 1)
+    RETURN row.id AS id, outcome, n.version AS version
+    """
+
+
+def upsert_entities(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]],
+                    now: str) -> Outcomes:
+    """MERGE entities of one kind; rows are {id, props, expected?}."""
+    result = tx.run(trusted(_entity_upsert_query(label)), rows=rows, now=now)
+    return {r["id"]: r["outcome"] for r in result}
+
+
+def _relation_upsert_query(rtype: str) -> str:
+    assert rtype in get_model().relations
+    return f"""
+    UNWIND $rows AS row
+    MATCH (a:{ENTITY_LABEL} {{id: row.from}})
+    MATCH (b:{ENTITY_LABEL} {{id: row.to}})
+    MERGE (a)-[r:{rtype} {{id: row.props.id}}]->(b)
+    WITH r, row, r.created_at AS created_at,
+         CASE WHEN r.content_hash = row.props.content_hash THEN 'unchanged'
+              WHEN r.created_at IS NULL THEN 'created' ELSE 'updated' END AS outcome
+    FOREACH (_ IN CASE WHEN outcome = 'unchanged' THEN [] ELSE [1] END |
+        SET r = row.props, r.created_at = coalesce(created_at, $now), r.updated_at = $now)
+    RETURN row.props.id AS id, outcome
+    """
+
+
+def upsert_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[str, Any]],
+                     now: str) -> Outcomes:
+    """MERGE relations of one type; rows are {from, to, props}; both ends must exist."""
+    result = tx.run(trusted(_relation_upsert_query(rtype)), rows=rows, now=now)
+    return {r["id"]: r["outcome"] for r in result}
+
+
+def delete_entity(tx: neo4j.ManagedTransaction, label: str, entity_id: str) -> int:
+    """Delete an entity and its relations; returns how many relations went with it."""
+    assert label in get_model().entities
+    query = f"""
+    MATCH (n:{label} {{id: $id}})
+    OPTIONAL MATCH (n)-[r]-()
+    WITH n, count(r) AS relations
+    DETACH DELETE n
+    RETURN relations
+    """
+    record = tx.run(trusted(query), id=entity_id).single()
+    return int(record["relations"]) if record else -1
+
+
+def delete_relation(tx: neo4j.ManagedTransaction, rtype: str, relation_id: str) -> bool:
+    """Delete one relation by id; False if there was none."""
+    assert rtype in get_model().relations
+    query = f"MATCH ()-[r:{rtype} {{id: $id}}]->() DELETE r RETURN count(*) AS n"
+    record = tx.run(trusted(query), id=relation_id).single()
+    return bool(record and record["n"])
+
+
+def wipe(tx: neo4j.ManagedTransaction) -> None:
+    """Delete every node and relationship (tests and `kb reset` only)."""
+    tx.run("MATCH (n) DETACH DELETE n").consume()

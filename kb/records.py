@@ -1,0 +1,83 @@
+"""Between validated API data and what is stored in Neo4j (and back).
+
+Nested values (status_history) are stored as JSON text, since Neo4j properties hold only
+scalars and lists of scalars; the latest status is also stored as `status` and
+`status_since` so lists can filter on it. `search_key` holds the normalised names and
+`content_hash` lets a repeated write of the same content change nothing (no new version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kb.dates import lo
+from kb.model import get_model
+from kb.text import search_key
+
+SYSTEM_PROPS = ("version", "created_at", "updated_at")
+INTERNAL_PROPS = ("search_key", "content_hash")
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _present(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None and v != [] and v != ""}
+
+
+def entity_props(data: dict[str, Any]) -> dict[str, Any]:
+    """The Neo4j properties of an entity, from its validated data."""
+    props = _present(data)
+    history = props.pop("status_history", None)
+    if history:
+        history = sorted(history, key=lambda e: (lo(e["since"]), len(e["since"])))
+        props["status_history"] = json.dumps(history, ensure_ascii=False, sort_keys=True)
+        props["status"] = history[-1]["status"]
+        props["status_since"] = history[-1]["since"]
+    props["search_key"] = search_key(props["name"], props.get("aliases"))
+    props["content_hash"] = _digest(props)
+    return props
+
+
+def entity_out(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """The API representation of a stored entity."""
+    out = {k: v for k, v in props.items() if k not in INTERNAL_PROPS}
+    if "status_history" in out:
+        out["status_history"] = json.loads(out["status_history"])
+    return {"entity": label, **out}
+
+
+def relation_id(rtype: str, source: str, target: str, data: dict[str, Any]) -> str:
+    """A stable id: the same type, ends and key fields always give the same relation."""
+    key = [data.get(k) for k in get_model().relations[rtype].key]
+    return f"{rtype.lower()}-{_digest([rtype, source, target, key])[:16]}"
+
+
+def relation_props(rtype: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The Neo4j properties of a relation (without its ends), from its validated data."""
+    props = _present({k: v for k, v in data.items() if k not in ("type", "from", "to")})
+    props["id"] = relation_id(rtype, data["from"], data["to"], data)
+    props["content_hash"] = _digest(props)
+    return props
+
+
+def relation_out(rtype: str, source: str, target: str, props: dict[str, Any],
+                 kinds: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The API representation of a stored relation."""
+    out: dict[str, Any] = {"id": props.get("id"), "type": rtype, "from": source, "to": target}
+    if kinds:
+        out["from_kind"], out["to_kind"] = kinds
+    out.update({k: v for k, v in props.items() if k not in ("id", *INTERNAL_PROPS)})
+    return out
+
+
+def export_record(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """An entity as an import/seed record (no system fields)."""
+    out = entity_out(label, props)
+    for key in (*SYSTEM_PROPS, "status", "status_since"):
+        out.pop(key, None)
+    return out

@@ -1,0 +1,195 @@
+"""The knowledge base as the API sees it: checked reads and writes of entities and relations.
+
+Views call this module; it checks what a schema cannot (ids that must exist, allowed end
+kinds, duplicates, versions), runs each write in one managed transaction, and raises the
+KBError subclasses that become problem+json responses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import neo4j
+
+from kb.db import Database
+from kb.errors import Conflict, KBError, NotFound, ValidationFailed
+from kb.model import get_model
+from kb.queries import entities as q
+from kb.queries import writes as w
+from kb.records import entity_out, entity_props, relation_out, relation_props
+from kb.schemas import entity_schema
+
+
+class PreconditionFailed(KBError):
+    status, title, slug = 412, "Precondition Failed", "precondition-failed"
+
+
+def now() -> str:
+    """The current UTC time as an ISO 8601 string (stored on writes)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _field_error(field: str, message: str, location: str = "json") -> dict[str, str]:
+    return {"field": field, "location": location, "message": message}
+
+
+def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
+    """An entity with its relations summarised (the GET /<kind>/<id> body)."""
+    out = entity_out(label, record["props"])
+    out["relations"] = [
+        {"id": r["props"].get("id"), "type": r["type"],
+         "direction": "out" if r["outgoing"] else "in", "other": r["other"],
+         **{k: r["props"][k] for k in ("role", "title", "how", "valid_from", "valid_to",
+                                      "sources", "note", "confidence") if k in r["props"]}}
+        for r in record["rels"]
+    ]
+    return out
+
+
+def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
+    """Every id in `sources` (and in status_history) must be an existing Source."""
+    cited = {("sources", s) for s in data.get("sources") or []}
+    for i, entry in enumerate(data.get("status_history") or []):
+        cited.update((f"status_history.{i}.sources", s) for s in entry["sources"])
+    if not cited:
+        return
+    kinds = q.kinds_of(tx, sorted({s for _, s in cited}))
+    errors = [_field_error(f, f"{s!r} is not a Source id") for f, s in sorted(cited)
+              if kinds.get(s) != "Source"]
+    if errors:
+        raise ValidationFailed("sources must name existing Sources", errors=errors)
+
+
+class Store:
+    """Checked access to the knowledge base over one Database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, label: str, entity_id: str) -> dict[str, Any]:
+        """An entity with its relations; NotFound if absent."""
+        record = self.db.read_tx(lambda tx: q.get_entity(tx, label, entity_id))
+        if record is None:
+            raise NotFound(f"no {label} with id {entity_id!r}")
+        return summarise(label, record)
+
+    def find(self, query: q.ListQuery) -> tuple[list[dict[str, Any]], int]:
+        """A page of entities and the total count."""
+        rows, total = self.db.read_tx(lambda tx: q.list_entities(tx, query))
+        return [entity_out(query.kind.label, p) for p in rows], total
+
+    def create(self, label: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Create an entity; Conflict if the id is taken by any kind."""
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            existing = q.kinds_of(tx, [data["id"]])
+            if existing:
+                kind = existing[data["id"]]
+                raise Conflict(f"id {data['id']!r} is already used by a {kind}",
+                               errors=[_field_error("id", "already exists")])
+            check_sources(tx, data)
+            w.upsert_entities(tx, label, [{"id": data["id"], "props": entity_props(data)}], now())
+
+        self.db.write_tx(work)
+        return self.get(label, data["id"])
+
+    def replace(self, label: str, entity_id: str, data: dict[str, Any],
+                expected: int | None = None) -> dict[str, Any]:
+        """Replace an existing entity's fields; NotFound if absent, 412 if stale."""
+        data = {**data, "id": entity_id}
+
+        def work(tx: neo4j.ManagedTransaction) -> str:
+            if q.kinds_of(tx, [entity_id]).get(entity_id) != label:
+                raise NotFound(f"no {label} with id {entity_id!r}")
+            check_sources(tx, data)
+            row = {"id": entity_id, "props": entity_props(data), "expected": expected}
+            return w.upsert_entities(tx, label, [row], now())[entity_id]
+
+        if self.db.write_tx(work) == "stale":
+            current = self.get(label, entity_id)
+            raise PreconditionFailed(
+                f"{label} {entity_id!r} changed since version {expected}",
+                current_version=current["version"])
+        return self.get(label, entity_id)
+
+    def patch(self, label: str, entity_id: str, changes: dict[str, Any],
+              expected: int | None = None) -> dict[str, Any]:
+        """Apply changes (null removes a field), re-validate the whole entity, replace."""
+        current = self.get(label, entity_id)
+        merged = {k: v for k, v in current.items() if k != "relations"}
+        merged.update(changes)
+        merged = {k: v for k, v in merged.items() if v is not None}
+        data = entity_schema(label)().load(merged)
+        return self.replace(label, entity_id, data,
+                            expected if expected is not None else current["version"])
+
+    def delete(self, label: str, entity_id: str) -> None:
+        """Delete an entity and its relations; a Source still cited cannot go."""
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            if label == "Source":
+                cited = q.citations_of(tx, entity_id)
+                if cited:
+                    raise Conflict(f"Source {entity_id!r} is cited by {cited} facts; "
+                                   "remove those citations first")
+            return w.delete_entity(tx, label, entity_id)
+
+        if self.db.write_tx(work) < 0:
+            raise NotFound(f"no {label} with id {entity_id!r}")
+
+    def create_relation(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create a relation between existing entities of allowed kinds."""
+        rtype = data["type"]
+        spec = get_model().relations[rtype]
+        props = relation_props(rtype, data)
+
+        def work(tx: neo4j.ManagedTransaction) -> str:
+            kinds = q.kinds_of(tx, [data["from"], data["to"]])
+            errors = []
+            for end, allowed in (("from", spec.from_kinds), ("to", spec.to_kinds)):
+                kind = kinds.get(data[end])
+                if kind is None:
+                    errors.append(_field_error(end, f"no entity with id {data[end]!r}"))
+                elif kind not in allowed:
+                    errors.append(_field_error(
+                        end, f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}"))
+            if errors:
+                raise ValidationFailed(f"{rtype} cannot link these entities", errors=errors)
+            check_sources(tx, data)
+            row = {"from": data["from"], "to": data["to"], "props": props}
+            return w.upsert_relations(tx, rtype, [row], now())[props["id"]]
+
+        if self.db.write_tx(work) != "created":
+            raise Conflict(f"this {rtype} relation already exists: {props['id']}",
+                           existing_id=props["id"])
+        return self.get_relation(props["id"])
+
+    def get_relation(self, relation_id: str) -> dict[str, Any]:
+        """A relation by id; NotFound if absent."""
+        rtype = relation_type_of(relation_id)
+        record = self.db.read_tx(lambda tx: q.get_relation(tx, rtype, relation_id))
+        if record is None:
+            raise NotFound(f"no relation with id {relation_id!r}")
+        return relation_out(rtype, record["source"], record["target"], record["props"],
+                            (record["source_kind"], record["target_kind"]))
+
+    def list_relations(self, rtype: str | None, source: str | None, target: str | None,
+                       offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of relations and the total count."""
+        rows, total = self.db.read_tx(
+            lambda tx: q.list_relations(tx, rtype, source, target, offset, limit))
+        return [relation_out(r["type"], r["source"], r["target"], r["props"],
+                             (r["source_kind"], r["target_kind"])) for r in rows], total
+
+    def delete_relation(self, relation_id: str) -> None:
+        """Delete a relation by id; NotFound if absent."""
+        rtype = relation_type_of(relation_id)
+        if not self.db.write_tx(lambda tx: w.delete_relation(tx, rtype, relation_id)):
+            raise NotFound(f"no relation with id {relation_id!r}")
+
+
+def relation_type_of(relation_id: str) -> str:
+    """The relation type encoded in a relation id ('party_to-1a2b...' -> PARTY_TO)."""
+    rtype = relation_id.rpartition("-")[0].upper()
+    if rtype not in get_model().relations:
+        raise NotFound(f"no relation with id {relation_id!r}")
+    return rtype
