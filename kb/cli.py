@@ -217,3 +217,7 @@ def down() -> None:
             pid_file.unlink(missing_ok=True)
     if settings.local_neo4j:
         click.get_current_context().invoke(neo4j_stop)
+
+
+if __name__ == "__main__":
+    main()

@@ -77,9 +77,10 @@ class Database:
         return [record.data() for record in records]
 
     def read_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
-        """Run a unit of read work in one managed read transaction."""
+        """Run a unit of read work in one managed read transaction (KB_QUERY_TIMEOUT bound)."""
+        bounded = neo4j.unit_of_work(timeout=self.settings.query_timeout_s)(work)
         with self.driver.session(database=self.name, default_access_mode=neo4j.READ_ACCESS) as s:
-            return s.execute_read(work)
+            return s.execute_read(bounded)
 
     def write_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run a unit of write work in one managed (retried, so idempotent) transaction."""

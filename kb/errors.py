@@ -13,7 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, json
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ConstraintError, Neo4jError, ServiceUnavailable, SessionExpired
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIME = "application/problem+json"
@@ -87,6 +87,14 @@ class DatabaseUnavailable(KBError):
         super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+class QueryTimeout(KBError):
+    status, title, slug = 503, "Service Unavailable", "query-timeout"
+
+    def __init__(self) -> None:
+        super().__init__("the query took longer than allowed (KB_QUERY_TIMEOUT); narrow it",
+                         headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def field_errors(messages: Any, location: str = "", prefix: str = "") -> Iterator[dict[str, str]]:
     """Flatten marshmallow/webargs nested messages into {field, location, message} items."""
     if isinstance(messages, Mapping):
@@ -154,6 +162,18 @@ def register_handlers(app: Flask) -> None:
     def _db_down(error: Exception) -> Response:
         log.warning("database unavailable: %s", error)
         return problem_response(DatabaseUnavailable())
+
+    @app.errorhandler(ConstraintError)
+    def _constraint(error: ConstraintError) -> Response:
+        # a concurrent write created the same id between our check and our write
+        return problem_response(Conflict("the record was created concurrently; retry"))
+
+    @app.errorhandler(Neo4jError)
+    def _neo4j_error(error: Neo4jError) -> Response:
+        if "TransactionTimedOut" in (error.code or ""):
+            return problem_response(QueryTimeout())
+        log.exception("database error")
+        return problem_response(KBError("the database reported an error; it has been logged"))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -61,7 +61,7 @@ class Report:
     def as_dict(self) -> dict[str, dict[str, int]]:
         """{kind or type: {created, updated, unchanged}}."""
         out: dict[str, dict[str, int]] = defaultdict(dict)
-        for (name, outcome), n in sorted(self.counts.items()):
+        for (name, outcome), n in self.counts.items():
             out[name][outcome] = n
         return dict(out)
 
@@ -270,10 +270,28 @@ def load_records(db: Database, records: Iterable[tuple[str, Any]], *,
     return db.write_tx(lambda tx: write_batch(tx, batch, dry_run))
 
 
-def seed_records(directory: Path) -> list[tuple[str, dict[str, Any]]]:
-    """The generated records followed by those of the seed directory."""
-    generated = [("generated", r) for r in generated_records()]
-    return generated + list(read_directory(directory))
+def seed_records(directory: Path) -> list[tuple[str, Any]]:
+    """The generated records, then those of the seed directory.
+
+    A seed record with the id of a generated one (e.g. `entity: State, id: RUS`) amends it:
+    its aliases and sources are added, its other fields win.
+    """
+    generated = {r["id"]: ("generated", r) for r in generated_records()}
+    rest: list[tuple[str, Any]] = []
+    for origin, record in read_directory(directory):
+        rid = record.get("id") if isinstance(record, dict) else None
+        if rid in generated and record.get("entity") == generated[rid][1]["entity"]:
+            generated[rid] = (origin, _amend(generated[rid][1], record))
+        else:
+            rest.append((origin, record))
+    return list(generated.values()) + rest
+
+
+def _amend(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = {**base, **extra}
+    for key in ("aliases", "sources"):
+        merged[key] = list(dict.fromkeys([*base.get(key, []), *extra.get(key, [])]))
+    return merged
 
 
 def load_directory(db: Database, directory: Path) -> Report:
@@ -284,4 +302,4 @@ def load_directory(db: Database, directory: Path) -> Report:
 def validate_directory(directory: Path) -> list[dict[str, str]]:
     """Offline check of a seed directory: schemas and references within it."""
     batch, errors = validate_records(seed_records(directory), require_sources=True)
-    return errors or check_references(batch, {})
+    return errors + check_references(batch, {})

@@ -89,19 +89,24 @@ def make_field(spec: FieldSpec, model: Model) -> fields.Field[Any]:
     raise ValueError(f"unknown field type {spec.type!r} for {spec.name}")
 
 
-class RelationSummarySchema(ma.Schema):
-    """A relation as seen from one of its ends."""
+def _relation_summary_schema() -> type[ma.Schema]:
+    model = get_model()
+    attrs: dict[str, fields.Field[Any]] = {
+        "id": fields.String(),
+        "type": fields.String(),
+        "direction": fields.String(metadata={"description": "out: this entity is the subject."}),
+        "other": fields.Dict(metadata={"description": "The other end: id, name, entity."}),
+    }
+    for rel in model.relations.values():
+        for name, spec in rel.fields.items():
+            attrs.setdefault(name, fields.List(fields.String()) if spec.type == "string_list"
+                             else fields.String())
+    schema: type[ma.Schema] = ma.Schema.from_dict(attrs, name="RelationSummary")
+    schema.__doc__ = "A relation as seen from one of its ends."
+    return schema
 
-    id = fields.String()
-    type = fields.String()
-    direction = fields.String(metadata={"description": "out: this entity is the subject."})
-    other = fields.Dict(metadata={"description": "The other end: id, name, kind."})
-    role = fields.String()
-    title = fields.String()
-    how = fields.String()
-    valid_from = fields.String()
-    valid_to = fields.String()
-    sources = fields.List(fields.String())
+
+RelationSummarySchema = _relation_summary_schema()
 
 
 class EntityBase(ma.Schema):

@@ -20,6 +20,8 @@ from kb.queries import writes as w
 from kb.records import entity_out, entity_props, relation_out, relation_props
 from kb.schemas import entity_schema
 
+HIDDEN_IN_SUMMARY = ("content_hash", "created_at", "updated_at")
+
 
 class PreconditionFailed(KBError):
     status, title, slug = 412, "Precondition Failed", "precondition-failed"
@@ -38,10 +40,8 @@ def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
     """An entity with its relations summarised (the GET /<kind>/<id> body)."""
     out = entity_out(label, record["props"])
     out["relations"] = [
-        {"id": r["props"].get("id"), "type": r["type"],
-         "direction": "out" if r["outgoing"] else "in", "other": r["other"],
-         **{k: r["props"][k] for k in ("role", "title", "how", "valid_from", "valid_to",
-                                      "sources", "note", "confidence") if k in r["props"]}}
+        {"type": r["type"], "direction": "out" if r["outgoing"] else "in", "other": r["other"],
+         **{k: v for k, v in r["props"].items() if k not in HIDDEN_IN_SUMMARY}}
         for r in record["rels"]
     ]
     return out

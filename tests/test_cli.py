@@ -1,0 +1,88 @@
+"""The `kb` command line against the real database, and `kb serve` on an external Neo4j."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import main
+from kb.settings import PROJECT_ROOT
+from tests.conftest import KB, free_port
+
+
+def run(args: list[str], neo4j_uri: str, tmp_path: Path) -> tuple[int, str]:
+    env = {"NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, args, env=env)
+    return result.exit_code, result.output
+
+
+def test_seed_prints_counts_per_kind_and_is_idempotent(
+    neo4j_uri: str, tmp_path: Path, empty_kb: KB
+) -> None:
+    empty_kb.wipe()
+    code, out = run(["schema", "apply"], neo4j_uri, tmp_path)
+    assert code == 0, out
+    assert "0 created" in out  # the session already applied it
+
+    code, first = run(["seed"], neo4j_uri, tmp_path)
+    assert code == 0, first
+    assert "Mechanism" in first and "PARTY_TO" in first and "created" in first
+    counts = empty_kb.counts()
+
+    code, second = run(["seed"], neo4j_uri, tmp_path)
+    assert code == 0, second
+    assert "created" not in second and "updated" not in second and "unchanged" in second
+    assert empty_kb.counts() == counts
+
+
+def test_local_neo4j_commands_refuse_when_neo4j_uri_is_set(neo4j_uri: str, tmp_path: Path) -> None:
+    code, out = run(["neo4j", "status"], neo4j_uri, tmp_path)
+    assert code != 0 and "NEO4J_URI is set" in out
+
+
+def test_bad_setting_is_a_clear_start_up_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["schema", "apply"], env={"KB_PORT": "http"})
+    assert result.exit_code != 0
+    assert "KB_PORT must be an integer" in result.output
+
+
+def test_validate_reports_bad_seed_files(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "- {entity: Force, id: x, name: X, kind: navy, sources: [nope]}\n"
+        "- {type: PART_OF, from: x, to: nowhere, sources: [iso-3166]}\n")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "bad.yaml#1 (x): kind:" in result.output
+    assert "bad.yaml#2" in result.output and "nowhere" in result.output
+
+
+@pytest.mark.slow
+def test_serve_uses_the_external_neo4j_and_starts_none(neo4j_uri: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "NEO4J_URI": neo4j_uri, "KB_PORT": str(port),
+           "KB_DATA_DIR": str(tmp_path), "KB_WORKERS": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve"], env=env,
+                              cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "kb serve did not become ready"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # the local Neo4j keeps its store and pid file in KB_DATA_DIR: none was created
+    assert not (tmp_path / "neo4j").exists() and not (tmp_path / "neo4j.pid").exists()
