@@ -75,7 +75,7 @@ def test_relation_fields_of_the_type(client: FlaskClient, small_kb: KB) -> None:
         (rel(type="FORCE_OF", **{"from": "f-iaf", "to": "aerial"}), "to"),        # Domain not State
         (rel(type="PART_OF", **{"from": "p-golan", "to": "f-idf"}), "from"),      # Person not Force
         (rel(type="LIKES", **{"from": "f-iaf", "to": "f-idf"}), "type"),          # unknown type
-        (rel(type="COVERS", title="x", **{"from": "f-iaf", "to": "aerial"}), "title"),  # not its field
+        (rel(type="COVERS", title="x", **{"from": "f-iaf", "to": "aerial"}), "title"),
         (rel(type="HOLDS_POST", **{"from": "p-golan", "to": "f-idf"}), "title"),  # required field
         (rel(type="PARTY_TO", role="host", **{"from": "f-idf", "to": "f-iaf"}), "role"),  # vocab
         ({"type": "PART_OF", "from": "f-iaf", "to": "f-idf"}, "sources"),         # no source
