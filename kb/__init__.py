@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": _API_DESCRIPTION}},
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     db.init_app(app, settings)
     api = make_api(app)
     register_handlers(app)  # after the Api, so ours replaces its HTTPException handler

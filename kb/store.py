@@ -47,16 +47,21 @@ def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
-    """Every id in `sources` (and in status_history) must be an existing Source."""
+def source_errors(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> list[dict[str, str]]:
+    """Errors for ids in `sources` (and in status_history) that are not existing Sources."""
     cited = {("sources", s) for s in data.get("sources") or []}
     for i, entry in enumerate(data.get("status_history") or []):
         cited.update((f"status_history.{i}.sources", s) for s in entry["sources"])
     if not cited:
-        return
+        return []
     kinds = q.kinds_of(tx, sorted({s for _, s in cited}))
-    errors = [_field_error(f, f"{s!r} is not a Source id") for f, s in sorted(cited)
-              if kinds.get(s) != "Source"]
+    return [_field_error(f, f"{s!r} is not a Source id") for f, s in sorted(cited)
+            if kinds.get(s) != "Source"]
+
+
+def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
+    """Raise ValidationFailed unless every cited source exists."""
+    errors = source_errors(tx, data)
     if errors:
         raise ValidationFailed("sources must name existing Sources", errors=errors)
 
@@ -152,9 +157,9 @@ class Store:
                 elif kind not in allowed:
                     errors.append(_field_error(
                         end, f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}"))
+            errors += source_errors(tx, data)
             if errors:
-                raise ValidationFailed(f"{rtype} cannot link these entities", errors=errors)
-            check_sources(tx, data)
+                raise ValidationFailed(f"this {rtype} relation is not valid", errors=errors)
             row = {"from": data["from"], "to": data["to"], "props": props}
             return w.upsert_relations(tx, rtype, [row], now())[props["id"]]
 
