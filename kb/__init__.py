@@ -44,12 +44,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"
     CORS(app, origins=origins, send_wildcard=origins == "*", expose_headers=EXPOSED_HEADERS)
 
-    from kb.api import entities, ops, relations
+    from kb.api import analysis, entities, ops, relations
 
     api.register_blueprint(ops.blp)
     for blueprint in entities.blueprints():
         api.register_blueprint(blueprint)
     api.register_blueprint(relations.blp)
+    api.register_blueprint(analysis.blp)
     return app
 
 

@@ -56,6 +56,9 @@ class Database:
             max_transaction_retry_time=s.connect_timeout_s * 3,
             liveness_check_timeout=30.0,
             max_connection_pool_size=20,
+            # server notifications (e.g. "property key does not exist" on optional fields)
+            # are expected here and would flood the log
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
 
     def close(self) -> None:

@@ -41,6 +41,8 @@ class FilterSpec:
     end_field: str | None = None
     open_ended: bool = False
     text: bool = False
+    between: bool = False
+    as_of: bool = False
     description: str = ""
 
 

@@ -148,7 +148,28 @@ def _output_fields(kind: EntityKind) -> dict[str, fields.Field[Any]]:
         out["status"] = fields.String(dump_only=True, metadata={
             "description": "The latest status in status_history."})
         out["status_since"] = fields.String(dump_only=True)
+        out.update(_between_fields())
     return out
+
+
+def _between_fields() -> dict[str, fields.Field[Any]]:
+    """Fields a `between=` answer adds to each mechanism or agreement."""
+    def listed(description: str) -> fields.Field[Any]:
+        return fields.List(fields.Dict(), dump_only=True, metadata={"description": description})
+
+    return {
+        "as_of": fields.String(dump_only=True, metadata={"description": "With between."}),
+        "status_as_of": fields.Dict(dump_only=True, metadata={
+            "description": "With between: {status, since} on the as-of date."}),
+        "match": fields.Dict(dump_only=True, metadata={"description": (
+            "With between: {direct, actors: [{actor, party, party_name, how, role}]}, "
+            "how being direct, via_parent, via_child, via_state, via_force or via_coalition.")}),
+        "domains": listed("With between: domains covered on the date, with sources."),
+        "parties": listed("With between: all parties on the date, with roles and sources."),
+        "rests_on": listed("With between: the agreements it rests on."),
+        "agreed_by": listed("With between: who signed or agreed it, when, in which event."),
+        "applies_in": listed("With between: its geographic scope."),
+    }
 
 
 @cache

@@ -13,13 +13,18 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb.api.paging import KBBlueprint
+from kb.coverage import between
+from kb.dates import today
 from kb.db import get_db
+from kb.errors import ValidationFailed
 from kb.model import EntityKind, FilterSpec, get_model
 from kb.queries.entities import ListQuery
+from kb.resolve import ACTOR_KINDS, resolve, resolve_domain
 from kb.schemas import PartialDate, entity_schema
 from kb.store import Store
 
 PAGINATION_ARGS = ("page", "page_size")
+MAX_ACTORS = 6
 
 
 class ListArgsBase(ma.Schema):
@@ -37,6 +42,11 @@ def _filter_field(kind: EntityKind, spec: FilterSpec) -> fields.Field[Any]:
     if spec.text:
         meta = {"description": "Text in the name or aliases (case and accents ignored)."}
         return fields.String(validate=validate.Length(1, 200), metadata=meta)
+    if spec.between:
+        return fields.List(fields.String(validate=validate.Length(1, 200)),
+                           validate=validate.Length(2, MAX_ACTORS), metadata=meta)
+    if spec.as_of:
+        return PartialDate(metadata=meta)
     if spec.date_from or spec.date_to:
         return PartialDate(metadata=meta)
     field_spec = kind.fields.get(spec.property or "")
@@ -78,8 +88,15 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
         @blp.response(200, schema(many=True))
         @blp.paginate()
         def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
-            sort = args.pop("sort")
             page = pagination_parameters
+            if "domain" in args:
+                args["domain"] = resolve_domain(args["domain"])
+            if "between" in args or "as_of" in args:
+                items = between_answer(label, args)
+                page.item_count = len(items)
+                offset = (page.page - 1) * page.page_size
+                return items[offset:offset + page.page_size]
+            sort = args.pop("sort")
             query = ListQuery(kind, filters=args, sort=sort,
                               offset=(page.page - 1) * page.page_size, limit=page.page_size)
             items, page.item_count = _store().find(query)
@@ -132,6 +149,39 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
     blp.route("")(Collection)
     blp.route("/<string:entity_id>")(Item)
     return blp
+
+
+BETWEEN_COMBINES = {"between", "as_of", "domain", "status", "kind", "sort"}
+
+
+def between_answer(label: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mechanisms/agreements between the named actors, each with its explanation."""
+    if "between" not in args:
+        raise _query_error("between", "as_of needs between")
+    extra = sorted(set(args) - BETWEEN_COMBINES)
+    if extra:
+        raise _query_error(extra[0], "cannot be combined with between")
+    db = get_db()
+    actors = [resolve(db, name, "between", ACTOR_KINDS).id for name in args["between"]]
+    if len(set(actors)) < len(actors):
+        raise _query_error("between", "names the same actor twice")
+    asof = args.get("as_of") or today()
+    found = between(db, label, actors, asof, args.get("domain"), args.get("status"))
+    return [_flatten(label, r, asof) for r in found
+            if "kind" not in args or r[label.lower()].get("kind") == args["kind"]]
+
+
+def _flatten(label: str, result: dict[str, Any], asof: str) -> dict[str, Any]:
+    return {**result[label.lower()], "as_of": asof,
+            "status_as_of": {"status": result["status_as_of"], "since": result["status_since"]},
+            "match": {"direct": result["direct"], "actors": result["matched"]},
+            **{k: result[k] for k in ("domains", "parties", "rests_on", "agreed_by",
+                                      "applies_in", "sources")}}
+
+
+def _query_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}",
+                            errors=[{"field": field, "location": "query", "message": message}])
 
 
 def _same_id(data: dict[str, Any], entity_id: str) -> None:

@@ -65,6 +65,8 @@ def _conditions(q: ListQuery) -> tuple[list[str], dict[str, Any]]:
     for name, value in q.filters.items():
         spec = q.kind.filters[name]  # only declared filters reach here
         p = f"f_{name}"
+        if spec.between or spec.as_of:
+            continue  # answered by kb.coverage, not by a list query
         if spec.text:
             conds.append(f"n.search_key CONTAINS ${p}")
             params[p] = normalize(value)

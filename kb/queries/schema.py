@@ -9,7 +9,10 @@ from kb.db import Database
 from kb.model import ENTITY_LABEL, FilterSpec, Model
 from kb.queries import trusted
 
-FULLTEXT_INDEX = "entity_names"
+# standard-folding: case- and accent-insensitive (Netanyáhu finds Netanyahu)
+FULLTEXT_INDEX = "entity_names_folded"
+# Indexes earlier versions created and this one replaces.
+OBSOLETE = {"entity_names"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ def schema_items(model: Model) -> list[SchemaItem]:
     items.append(SchemaItem(
         FULLTEXT_INDEX, "index",
         f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS "
-        f"FOR (n:{ENTITY_LABEL}) ON EACH [n.name, n.aliases]",
+        f"FOR (n:{ENTITY_LABEL}) ON EACH [n.name, n.aliases] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
     ))
     items.append(SchemaItem(
         "entity_search_key", "index",
@@ -72,6 +76,9 @@ def apply_schema(db: Database, model: Model) -> list[str]:
     """Create what is missing (each statement is IF NOT EXISTS); returns the names created."""
     before = existing_names(db)
     with db.driver.session(database=db.name) as session:
+        for name in sorted(OBSOLETE & before):
+            # an older definition with the same schema would make IF NOT EXISTS a no-op
+            session.run(trusted(f"DROP INDEX {name} IF EXISTS")).consume()
         for item in schema_items(model):
             if item.name not in before:
                 # schema commands cannot share a transaction with each other

@@ -1,0 +1,126 @@
+"""Mechanisms (or agreements) between actors, as of a date: the flagship question.
+
+A target matches when each named actor is covered by one of its parties, a different party
+for each actor (see kb.queries.coverage for what "covered" means). Each match says, per
+actor, which party matched and how.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from kb.dates import hi, lo
+from kb.db import Database
+from kb.queries import coverage as q
+from kb.queries.asof import asof_params
+from kb.records import entity_out
+
+STATUS_ORDER = {"active": 0, "suspended": 1, "under_negotiation": 2, "proposed": 3,
+                "terminated": 4}
+MAX_ASSIGNMENTS = 5000
+
+
+def status_as_of(props: dict[str, Any], asof: str) -> tuple[bool, str | None, str | None]:
+    """(existed then, status then, since when) from status_history or the kind's dates."""
+    history = json.loads(props.get("status_history") or "[]")
+    if history:
+        past = [h for h in history if lo(h["since"]) <= hi(asof)]
+        if not past:
+            return False, None, None
+        return True, past[-1]["status"], past[-1]["since"]
+    start = props.get("established_on") or props.get("signed_on") or props.get("in_force_from")
+    if start and lo(start) > hi(asof):
+        return False, None, None
+    end = props.get("ended_on")
+    if end and hi(end) < lo(asof):
+        return True, "terminated", end
+    return True, None, None
+
+
+def first_date(props: dict[str, Any]) -> str:
+    """The date a target is best known by, for ordering ('' if none)."""
+    history = json.loads(props.get("status_history") or "[]")
+    return str(props.get("established_on") or props.get("signed_on")
+               or (history[0]["since"] if history else ""))
+
+
+def best_assignment(actors: list[str], candidates: dict[str, list[dict[str, Any]]]
+                    ) -> list[dict[str, Any]] | None:
+    """One party per actor, all different, closest ways first; None if impossible."""
+    options = [sorted(candidates[a], key=lambda c: q.RANK[c["how"]]) for a in actors]
+    best: tuple[int, tuple[dict[str, Any], ...]] | None = None
+    for combo in itertools.islice(itertools.product(*options), MAX_ASSIGNMENTS):
+        if len({c["party"] for c in combo}) < len(combo):
+            continue
+        cost = sum(q.RANK[c["how"]] for c in combo)
+        if best is None or cost < best[0]:
+            best = (cost, combo)
+    return [dict(c, actor=a) for a, c in zip(actors, best[1], strict=True)] if best else None
+
+
+def between(db: Database, label: str, actors: list[str], asof: str,
+            domain: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Mechanisms or Agreements between all actors, explained, as of the date."""
+    params = asof_params(asof)
+
+    def work(tx: Any) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+        cov = q.coverage(tx, actors)
+        parties = sorted({p for found in cov.values() for p in found})
+        rows = q.parties_of_targets(tx, label, parties, params)
+        matches = _matches(actors, cov, rows)
+        return matches, q.details(tx, label, sorted(matches), params)
+
+    matches, details = db.read_tx(work)
+    results = []
+    for d in details:
+        props = d["props"]
+        existed, state, since = status_as_of(props, asof)
+        domains = sorted(x["id"] for x in d["domains"])
+        if not existed or (domain and domain not in domains) or (status and state != status):
+            continue
+        matched = matches[props["id"]]
+        results.append({
+            label.lower(): _summary(label, props),
+            "status_as_of": state, "status_since": since,
+            "direct": all(m["how"] == "direct" for m in matched),
+            "matched": matched, "domains": d["domains"], "parties": d["parties"],
+            "rests_on": d["rests_on"], "agreed_by": d["agreed_by"],
+            "applies_in": d["applies_in"], "sources": props.get("sources", []),
+            "_date": first_date(props),
+        })
+    return _ordered(results)
+
+
+def _matches(actors: list[str], cov: dict[str, dict[str, Any]],
+             rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_target: dict[str, dict[str, str | None]] = {}
+    for r in rows:
+        by_target.setdefault(r["target"], {})[r["party"]] = r["role"]
+    matches = {}
+    for target, parties in by_target.items():
+        candidates = {
+            a: [{"party": p, "party_name": cov[a][p]["name"], "how": cov[a][p]["how"],
+                 "role": role} for p, role in parties.items() if p in cov[a]]
+            for a in actors}
+        chosen = best_assignment(actors, candidates)
+        if chosen:
+            matches[target] = chosen
+    return matches
+
+
+def _summary(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    out = entity_out(label, props)
+    keep = ("entity", "id", "name", "aliases", "kind", "description", "established_on",
+            "ended_on", "signed_on", "in_force_from", "status_history", "confidence")
+    return {k: v for k, v in out.items() if k in keep}
+
+
+def _ordered(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # newest first within equal rank: sort by date, then stably by directness and status
+    results.sort(key=lambda r: lo(r["_date"]) if r["_date"] else "", reverse=True)
+    results.sort(key=lambda r: (not r["direct"], STATUS_ORDER.get(r["status_as_of"] or "", 5)))
+    for r in results:
+        del r["_date"]
+    return results

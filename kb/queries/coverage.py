@@ -1,0 +1,111 @@
+"""Who counts as an actor for a mechanism, and which mechanisms their parties share.
+
+An actor is covered by a party when the party is the actor itself (direct), a force above
+or below it in the PART_OF hierarchy (via_parent, via_child), the actor's state or one of
+that state's government organs (via_state), for a state or an organ one of the state's
+forces (via_force), or a coalition the actor or its state is a member of (via_coalition).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+from kb.model import get_model
+from kb.queries import trusted
+from kb.queries.asof import valid_at
+from kb.queries.entities import label_of
+
+# Organizations that act for their state (a ministry of defence signs for its forces).
+STATE_ORGANS = ["government", "ministry", "head_of_state_office"]
+RANK = {"direct": 0, "via_parent": 1, "via_child": 1, "via_state": 2, "via_force": 2,
+        "via_coalition": 2}
+
+COVERAGE = """
+UNWIND $actors AS actor
+MATCH (a:Entity {id: actor})
+OPTIONAL MATCH (a)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
+OPTIONAL MATCH (a)-[:ORGANIZATION_OF]->(s2:State) WHERE a.kind IN $organs
+WITH actor, a, collect(DISTINCT s1) + collect(DISTINCT s2)
+     + CASE WHEN a:State THEN [a] ELSE [] END AS states
+CALL (a, states) {
+    RETURN a AS p, 'direct' AS how
+  UNION
+    MATCH (a)-[:PART_OF*1..8]->(p:Entity) RETURN p, 'via_parent' AS how
+  UNION
+    MATCH (a)<-[:PART_OF*1..8]-(p:Entity) RETURN p, 'via_child' AS how
+  UNION
+    UNWIND states AS s RETURN s AS p, 'via_state' AS how
+  UNION
+    UNWIND states AS s
+    MATCH (s)<-[:ORGANIZATION_OF]-(p:Organization) WHERE p.kind IN $organs
+    RETURN p, 'via_state' AS how
+  UNION
+    MATCH (a)-[:MEMBER_OF]->(p:Entity) RETURN p, 'via_coalition' AS how
+  UNION
+    UNWIND states AS s
+    MATCH (s)-[:MEMBER_OF]->(p:Force) RETURN p, 'via_coalition' AS how
+  UNION
+    WITH a, states WHERE a:State OR (a:Organization AND a.kind IN $organs)
+    UNWIND states AS s
+    MATCH (s)<-[:FORCE_OF]-(:Force)<-[:PART_OF*0..8]-(p:Force)
+    RETURN p, 'via_force' AS how
+}
+RETURN actor, p.id AS party, p.name AS name, how
+"""
+
+
+def coverage(tx: neo4j.ManagedTransaction, actors: list[str]) -> dict[str, dict[str, Any]]:
+    """{actor id: {party id: {name, how}}}, keeping the closest way for each party."""
+    out: dict[str, dict[str, Any]] = {a: {} for a in actors}
+    for r in tx.run(COVERAGE, actors=actors, organs=STATE_ORGANS):
+        known = out[r["actor"]].get(r["party"])
+        if known is None or RANK[r["how"]] < RANK[known["how"]]:
+            out[r["actor"]][r["party"]] = {"name": r["name"], "how": r["how"]}
+    return out
+
+
+def _party_query(label: str) -> str:
+    assert label in ("Mechanism", "Agreement")
+    return f"""
+    UNWIND $parties AS pid
+    MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label})
+    WHERE {valid_at('pt')}
+    RETURN m.id AS target, p.id AS party, pt.role AS role
+    """
+
+
+def parties_of_targets(tx: neo4j.ManagedTransaction, label: str, parties: list[str],
+                       params: dict[str, Any]) -> list[dict[str, Any]]:
+    """(target, party, role) rows: the Mechanisms or Agreements the given parties are party to."""
+    return [dict(r) for r in tx.run(trusted(_party_query(label)), parties=parties, **params)]
+
+
+def _details_query(label: str) -> str:
+    assert label in get_model().entities
+    return f"""
+    MATCH (m:{label}) WHERE m.id IN $ids
+    RETURN properties(m) AS props,
+      [(m)-[c:COVERS]->(d:Domain) WHERE {valid_at('c')} | {{id: d.id, sources: c.sources}}]
+        AS domains,
+      [(x:Entity)-[pt:PARTY_TO]->(m) WHERE {valid_at('pt')} |
+        {{id: x.id, name: x.name, entity: {label_of('x')}, role: pt.role,
+          valid_from: pt.valid_from, valid_to: pt.valid_to, sources: pt.sources}}] AS parties,
+      [(m)-[r:RESTS_ON]->(ag:Agreement) |
+        {{id: ag.id, name: ag.name, signed_on: ag.signed_on, sources: r.sources}}] AS rests_on,
+      [(pe:Person)-[s:SIGNED]->(ag:Agreement) WHERE ag = m OR (m)-[:RESTS_ON]->(ag) |
+        {{id: pe.id, name: pe.name, how: 'signed', on: s.signed_on, agreement: ag.id,
+          sources: s.sources}}] +
+      [(pe:Person)-[pp:PARTICIPATED_IN]->(ev:Event)-[c:CONCERNS]->(t)
+        WHERE c.how IN ['agreed', 'established'] AND (t = m OR (m)-[:RESTS_ON]->(t)) |
+        {{id: pe.id, name: pe.name, how: c.how, on: ev.start, event: ev.id,
+          role: pp.role, sources: c.sources}}] AS agreed_by,
+      [(m)-[ap:APPLIES_IN]->(pl:Entity) | {{id: pl.id, name: pl.name}}] AS applies_in
+    """
+
+
+def details(tx: neo4j.ManagedTransaction, label: str, ids: list[str],
+            params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Domains, parties, agreements, who agreed, scope of the given Mechanisms/Agreements."""
+    return [dict(r) for r in tx.run(trusted(_details_query(label)), ids=ids, **params)]

@@ -1,0 +1,157 @@
+"""Traversals for analysts: paths, neighbourhoods, timelines, shared events, presence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+from kb.model import get_model
+from kb.queries import trusted
+from kb.queries.asof import hi_expr, lo_expr, valid_at
+from kb.queries.entities import label_of
+
+MAX_HOPS = 6
+NODE = "{{id: {v}.id, name: {v}.name, entity: " + "{lbl}, kind: {v}.kind}}"
+
+
+def node_map(var: str) -> str:
+    """Cypher map of a node as the graph-shaped answers show it."""
+    return NODE.format(v=var, lbl=label_of(var))
+
+
+def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_hops: int,
+                   via: list[str], limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` shortest paths, intermediate nodes restricted to the `via` kinds."""
+    assert 1 <= max_hops <= MAX_HOPS and all(k in get_model().entities for k in via)
+    query = f"""
+    MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}})
+    MATCH p = allShortestPaths((a)-[*..{int(max_hops)}]-(b))
+    WHERE all(n IN nodes(p)[1..-1] WHERE any(l IN labels(n) WHERE l IN $via))
+    RETURN [n IN nodes(p) | {node_map('n')}] AS nodes,
+           [r IN relationships(p) | {{id: r.id, type: type(r), from: startNode(r).id,
+                                      to: endNode(r).id, sources: r.sources}}] AS relations
+    LIMIT $limit
+    """
+    result = tx.run(trusted(query), source=source, target=target, via=via, limit=limit)
+    return [dict(r) for r in result]
+
+
+def neighbours(tx: neo4j.ManagedTransaction, frontier: list[str], kinds: list[str],
+               params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Nodes one hop from the frontier (relations valid as of the date), of the given kinds."""
+    query = f"""
+    MATCH (x:Entity)-[r]-(n:Entity)
+    WHERE x.id IN $frontier AND NOT n.id IN $frontier AND {valid_at('r')}
+      AND any(l IN labels(n) WHERE l IN $kinds)
+    RETURN DISTINCT {node_map('n')} AS node
+    ORDER BY node.name, node.id LIMIT $limit
+    """
+    result = tx.run(trusted(query), frontier=frontier, kinds=kinds, limit=limit, **params)
+    return [r["node"] for r in result]
+
+
+def edges_among(tx: neo4j.ManagedTransaction, ids: list[str],
+                params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Relations (valid as of the date) between the given nodes."""
+    query = f"""
+    MATCH (a:Entity)-[r]->(b:Entity)
+    WHERE a.id IN $ids AND b.id IN $ids AND {valid_at('r')}
+    RETURN r.id AS id, type(r) AS type, a.id AS source, b.id AS target,
+           r.role AS role, r.title AS title, r.how AS how, r.sources AS sources
+    ORDER BY type, id
+    """
+    return [dict(r) for r in tx.run(trusted(query), ids=ids, **params)]
+
+
+TIMELINE = """
+UNWIND $ids AS eid
+MATCH (e:Entity {id: eid})
+CALL (e) {
+    MATCH (e)-[p:PARTICIPATED_IN]->(ev:Event)
+    RETURN ev.start AS date, ev.end AS end, 'event' AS what, ev.kind AS kind, ev.id AS id,
+           ev.name AS title, p.role AS role, ev.status AS note, ev.sources AS sources
+  UNION
+    MATCH (ev:Event {id: e.id})
+    RETURN ev.start AS date, ev.end AS end, 'event' AS what, ev.kind AS kind, ev.id AS id,
+           ev.name AS title, null AS role, ev.status AS note, ev.sources AS sources
+  UNION
+    MATCH (e)-[p:PARTY_TO]->(ag:Agreement) WHERE ag.signed_on IS NOT NULL
+    RETURN ag.signed_on AS date, null AS end, 'agreement_signed' AS what, ag.kind AS kind,
+           ag.id AS id, ag.name AS title, p.role AS role, null AS note, ag.sources AS sources
+  UNION
+    MATCH (e)-[s:SIGNED]->(ag:Agreement)
+    RETURN coalesce(s.signed_on, ag.signed_on) AS date, null AS end, 'agreement_signed' AS what,
+           ag.kind AS kind, ag.id AS id, ag.name AS title, 'signatory' AS role, null AS note,
+           s.sources AS sources
+  UNION
+    MATCH (e)-[:PARTY_TO]->(m) WHERE (m:Mechanism OR m:Agreement) AND m.status_history IS NOT NULL
+    RETURN null AS date, null AS end, 'status_change' AS what, m.kind AS kind, m.id AS id,
+           m.name AS title, null AS role, m.status_history AS note, null AS sources
+  UNION
+    MATCH (m:Entity {id: e.id}) WHERE m.status_history IS NOT NULL
+    RETURN null AS date, null AS end, 'status_change' AS what, m.kind AS kind, m.id AS id,
+           m.name AS title, null AS role, m.status_history AS note, null AS sources
+  UNION
+    MATCH (e)-[c:CONDUCTS]->(op:Operation) WHERE op.start IS NOT NULL
+    RETURN op.start AS date, op.end AS end, 'operation' AS what, op.kind AS kind, op.id AS id,
+           op.name AS title, null AS role, null AS note, c.sources AS sources
+  UNION
+    MATCH (e)-[h:HOLDS_POST]->(org:Entity) WHERE h.valid_from IS NOT NULL
+    RETURN h.valid_from AS date, h.valid_to AS end, 'post' AS what, null AS kind, org.id AS id,
+           h.title + ', ' + org.name AS title, null AS role, null AS note, h.sources AS sources
+  UNION
+    MATCH (pe:Person)-[h:HOLDS_POST]->(e) WHERE h.valid_from IS NOT NULL
+    RETURN h.valid_from AS date, h.valid_to AS end, 'post' AS what, null AS kind, pe.id AS id,
+           pe.name + ': ' + h.title AS title, null AS role, null AS note, h.sources AS sources
+}
+RETURN eid AS entity, date, end, what, kind, id, title, role, note, sources
+"""
+
+
+def timeline_rows(tx: neo4j.ManagedTransaction, ids: list[str]) -> list[dict[str, Any]]:
+    """Raw dated items about the given entities (status changes still packed as JSON)."""
+    return [dict(r) for r in tx.run(TIMELINE, ids=ids)]
+
+
+SHARED_EVENTS = f"""
+MATCH (e:Event)
+WHERE EXISTS {{ MATCH (x:Entity)-[:PARTICIPATED_IN]->(e) WHERE x.id IN $a }}
+  AND EXISTS {{ MATCH (x:Entity)-[:PARTICIPATED_IN]->(e) WHERE x.id IN $b }}
+RETURN properties(e) AS props,
+  [(x:Entity)-[p:PARTICIPATED_IN]->(e) |
+     {{id: x.id, name: x.name, entity: {label_of('x')}, role: p.role, sources: p.sources}}]
+     AS participants,
+  [(e)-[:TOOK_PLACE_IN]->(pl:Place) | {{id: pl.id, name: pl.name}}] AS places
+ORDER BY {lo_expr('e.start')}, size(e.start), e.id
+"""
+
+
+def shared_events(tx: neo4j.ManagedTransaction, a: list[str], b: list[str]) -> list[dict[str, Any]]:
+    """Events in which someone covering A and someone covering B both took part."""
+    return [dict(r) for r in tx.run(SHARED_EVENTS, a=a, b=b)]
+
+
+PRESENCE = f"""
+MATCH (f:Entity)-[c:CONDUCTS]->(op:Operation)-[t:IN_THEATRE]->(th:Entity)
+WHERE (op.start IS NULL OR {lo_expr('op.start')} <= $asof_hi)
+  AND (op.end IS NULL OR {hi_expr('op.end')} >= $asof_lo)
+  AND ($theatre IS NULL OR th.id = $theatre)
+MATCH (op)-[d:IN_DOMAIN]->(dom:Domain)
+WHERE $domain IS NULL OR dom.id = $domain
+OPTIONAL MATCH (f)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
+WITH f, op, th, dom, c, t, d,
+     CASE WHEN f:State THEN f ELSE head(collect(DISTINCT s1)) END AS state
+RETURN f.id AS force, f.name AS force_name, {label_of('f')} AS force_entity,
+       state.id AS state, th.id AS theatre, th.name AS theatre_name, dom.id AS domain,
+       op.id AS operation, op.name AS operation_name, op.start AS start, op.end AS end,
+       c.sources + t.sources + d.sources AS sources
+ORDER BY theatre, domain, force, operation
+"""
+
+
+def presence(tx: neo4j.ManagedTransaction, theatre: str | None, domain: str | None,
+             params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Who operates where, in which domain, on the date, with the operation as evidence."""
+    result = tx.run(PRESENCE, theatre=theatre, domain=domain, **params)
+    return [dict(r) for r in result]

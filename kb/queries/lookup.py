@@ -1,0 +1,44 @@
+"""Finding entities by what analysts type: ids, names, aliases, and full-text search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+from kb.queries.entities import label_of
+from kb.queries.schema import FULLTEXT_INDEX
+
+LOOKUP = f"""
+CALL () {{
+    MATCH (n:Entity) WHERE n.id IN [$id, toUpper($id)] RETURN n, 0 AS exact
+  UNION
+    MATCH (n:Entity) WHERE n.search_key CONTAINS $key RETURN n, 1 AS exact
+}}
+WITH n, min(exact) AS exact
+WHERE $kinds IS NULL OR any(l IN labels(n) WHERE l IN $kinds)
+RETURN n.id AS id, n.name AS name, {label_of('n')} AS entity, exact
+ORDER BY exact, n.name, n.id LIMIT 20
+"""
+
+SEARCH = f"""
+CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $lucene, {{limit: $fetch}})
+YIELD node, score
+WHERE $kinds IS NULL OR any(l IN labels(node) WHERE l IN $kinds)
+RETURN node.id AS id, node.name AS name, node.aliases AS aliases,
+       {label_of('node')} AS entity, node.kind AS kind, score
+ORDER BY score DESC, node.name LIMIT $limit
+"""
+
+
+def lookup(tx: neo4j.ManagedTransaction, text: str, key: str,
+           kinds: list[str] | None) -> list[dict[str, Any]]:
+    """Entities whose id is `text` or whose normalised name/alias is exactly `key`."""
+    return [dict(r) for r in tx.run(LOOKUP, id=text, key=f"|{key}|", kinds=kinds)]
+
+
+def search(tx: neo4j.ManagedTransaction, lucene: str, kinds: list[str] | None,
+           limit: int) -> list[dict[str, Any]]:
+    """Ranked full-text hits over names and aliases."""
+    result = tx.run(SEARCH, lucene=lucene, kinds=kinds, limit=limit, fetch=limit * 5)
+    return [dict(r) for r in result]
