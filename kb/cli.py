@@ -144,6 +144,18 @@ def validate(directory: Path) -> None:
     click.echo(f"{directory}: valid")
 
 
+@main.command("explain")
+@click.option("--profile", is_flag=True, help="PROFILE (runs the queries) instead of EXPLAIN.")
+def explain(profile: bool) -> None:
+    """Print the plan of every analyst query on the current database."""
+    from kb.queries.plans import STATEMENTS, plan_operators
+
+    with _database() as db:
+        for name, query, params in STATEMENTS:
+            ops, leaves = plan_operators(db, query, params, profile)
+            click.echo(f"{name}\n  starts with: {', '.join(leaves)}\n  plan: {' > '.join(ops)}")
+
+
 class _database:
     """Context manager: a Database for one CLI command, closed afterwards."""
 

@@ -164,3 +164,34 @@ def test_names_analysts_type_are_found(client: FlaskClient, seeded_kb: KB) -> No
                         ("states?q=russia", "RUS"), ("forces?q=IDF", "idf")):
         ids = [item["id"] for item in client.get(f"/api/v1/{q}").json or []]
         assert expected in ids, (q, ids)
+
+
+def test_the_articles_questions_through_the_analyst_api(client: FlaskClient,
+                                                        seeded_kb: KB) -> None:
+    # Which mechanism exists between the IDF and the Russian armed forces, in which domains?
+    r = client.get("/api/v1/mechanisms?between=IDF&between=Russian%20Armed%20Forces"
+                   "&as_of=2015-10-08")
+    assert r.status_code == 200, r.json
+    found = {m["id"]: m for m in r.json or []}
+    mechanism = found["il-ru-syria-deconfliction"]
+    assert mechanism["status_as_of"] == {"status": "under_negotiation", "since": "2015-10-06"}
+    assert {d["id"] for d in mechanism["domains"]} == {"aerial", "naval", "electro-magnetic"}
+    assert mechanism["match"]["direct"]
+    assert {p["id"] for p in mechanism["agreed_by"]} >= {"benjamin-netanyahu", "vladimir-putin"}
+
+    dossier = get(client, "dossier?between=idf&between=ru-armed-forces&as_of=2015-12")
+    events = {e["id"]: e for e in dossier["events"]}
+    # Who headed the delegations, where and when did they meet?
+    talks = events["il-ru-tel-aviv-talks-2015-10"]
+    heads = {p["id"] for p in talks["participants"] if p["role"] == "head_of_delegation"}
+    assert heads == {"yair-golan", "nikolai-bogdanovsky"}
+    assert talks["places"] == [{"id": "tel-aviv", "name": "Tel Aviv"}]
+    assert (talks["start"], talks["end"]) == ("2015-10-06", "2015-10-08")
+    # What came before, and what follow-up is planned?
+    assert events["netanyahu-putin-moscow-2015-09-21"]["start"] == "2015-09-21"
+    follow_up = events["il-ru-moscow-follow-up-talks-2015"]
+    assert follow_up["status"] == "planned"
+    assert follow_up["places"] == [{"id": "moscow", "name": "Moscow"}]
+    officials = {p["id"] for p in dossier["officials"]}
+    assert {"yair-golan", "nikolai-bogdanovsky", "benjamin-netanyahu",
+            "vladimir-putin"} <= officials

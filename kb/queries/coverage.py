@@ -24,7 +24,7 @@ RANK = {"direct": 0, "via_parent": 1, "via_child": 1, "via_state": 2, "via_force
 
 COVERAGE = """
 UNWIND $actors AS actor
-MATCH (a:Entity {id: actor})
+MATCH (a:Entity {id: actor}) USING INDEX a:Entity(id)
 OPTIONAL MATCH (a)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
 OPTIONAL MATCH (a)-[:ORGANIZATION_OF]->(s2:State) WHERE a.kind IN $organs
 WITH actor, a, collect(DISTINCT s1) + collect(DISTINCT s2)
@@ -70,7 +70,7 @@ def _party_query(label: str) -> str:
     assert label in ("Mechanism", "Agreement")
     return f"""
     UNWIND $parties AS pid
-    MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label})
+    MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label}) USING INDEX p:Entity(id)
     WHERE {valid_at('pt')}
     RETURN m.id AS target, p.id AS party, pt.role AS role
     """
@@ -94,11 +94,11 @@ def _details_query(label: str) -> str:
           valid_from: pt.valid_from, valid_to: pt.valid_to, sources: pt.sources}}] AS parties,
       [(m)-[r:RESTS_ON]->(ag:Agreement) |
         {{id: ag.id, name: ag.name, signed_on: ag.signed_on, sources: r.sources}}] AS rests_on,
-      [(pe:Person)-[s:SIGNED]->(ag:Agreement) WHERE ag = m OR (m)-[:RESTS_ON]->(ag) |
+      [(m)-[:RESTS_ON*0..1]->(ag:Agreement)<-[s:SIGNED]-(pe:Person) |
         {{id: pe.id, name: pe.name, how: 'signed', on: s.signed_on, agreement: ag.id,
           sources: s.sources}}] +
-      [(pe:Person)-[pp:PARTICIPATED_IN]->(ev:Event)-[c:CONCERNS]->(t)
-        WHERE c.how IN ['agreed', 'established'] AND (t = m OR (m)-[:RESTS_ON]->(t)) |
+      [(m)-[:RESTS_ON*0..1]->(t)<-[c:CONCERNS]-(ev:Event)<-[pp:PARTICIPATED_IN]-(pe:Person)
+        WHERE c.how IN ['agreed', 'established'] |
         {{id: pe.id, name: pe.name, how: c.how, on: ev.start, event: ev.id,
           role: pp.role, sources: c.sources}}] AS agreed_by,
       [(m)-[ap:APPLIES_IN]->(pl:Entity) | {{id: pl.id, name: pl.name}}] AS applies_in

@@ -20,11 +20,10 @@ def node_map(var: str) -> str:
     return NODE.format(v=var, lbl=label_of(var))
 
 
-def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_hops: int,
-                   via: list[str], limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` shortest paths, intermediate nodes restricted to the `via` kinds."""
-    assert 1 <= max_hops <= MAX_HOPS and all(k in get_model().entities for k in via)
-    query = f"""
+def paths_query(max_hops: int) -> str:
+    """The shortest-paths statement (a path length bound cannot be a parameter)."""
+    assert 1 <= max_hops <= MAX_HOPS
+    return f"""
     MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}})
     MATCH p = allShortestPaths((a)-[*..{int(max_hops)}]-(b))
     WHERE all(n IN nodes(p)[1..-1] WHERE any(l IN labels(n) WHERE l IN $via))
@@ -33,40 +32,53 @@ def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_h
                                       to: endNode(r).id, sources: r.sources}}] AS relations
     LIMIT $limit
     """
-    result = tx.run(trusted(query), source=source, target=target, via=via, limit=limit)
+
+
+def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_hops: int,
+                   via: list[str], limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` shortest paths, intermediate nodes restricted to the `via` kinds."""
+    assert all(k in get_model().entities for k in via)
+    result = tx.run(trusted(paths_query(max_hops)), source=source, target=target, via=via,
+                    limit=limit)
     return [dict(r) for r in result]
+
+
+NEIGHBOURS = f"""
+UNWIND $frontier AS fid
+MATCH (x:Entity {{id: fid}})-[r]-(n:Entity) USING INDEX x:Entity(id)
+WHERE none(f IN $frontier WHERE f = n.id) AND {valid_at('r')}
+  AND any(l IN labels(n) WHERE l IN $kinds)
+RETURN DISTINCT {node_map('n')} AS node
+ORDER BY node.name, node.id LIMIT $limit
+"""
 
 
 def neighbours(tx: neo4j.ManagedTransaction, frontier: list[str], kinds: list[str],
                params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     """Nodes one hop from the frontier (relations valid as of the date), of the given kinds."""
-    query = f"""
-    MATCH (x:Entity)-[r]-(n:Entity)
-    WHERE x.id IN $frontier AND NOT n.id IN $frontier AND {valid_at('r')}
-      AND any(l IN labels(n) WHERE l IN $kinds)
-    RETURN DISTINCT {node_map('n')} AS node
-    ORDER BY node.name, node.id LIMIT $limit
-    """
-    result = tx.run(trusted(query), frontier=frontier, kinds=kinds, limit=limit, **params)
+    result = tx.run(trusted(NEIGHBOURS), frontier=frontier, kinds=kinds, limit=limit, **params)
     return [r["node"] for r in result]
+
+
+EDGES_AMONG = f"""
+UNWIND $ids AS aid
+MATCH (a:Entity {{id: aid}})-[r]->(b:Entity) USING INDEX a:Entity(id)
+WHERE b.id IN $ids AND {valid_at('r')}
+RETURN r.id AS id, type(r) AS type, a.id AS source, b.id AS target,
+       r.role AS role, r.title AS title, r.how AS how, r.sources AS sources
+ORDER BY type, id
+"""
 
 
 def edges_among(tx: neo4j.ManagedTransaction, ids: list[str],
                 params: dict[str, Any]) -> list[dict[str, Any]]:
     """Relations (valid as of the date) between the given nodes."""
-    query = f"""
-    MATCH (a:Entity)-[r]->(b:Entity)
-    WHERE a.id IN $ids AND b.id IN $ids AND {valid_at('r')}
-    RETURN r.id AS id, type(r) AS type, a.id AS source, b.id AS target,
-           r.role AS role, r.title AS title, r.how AS how, r.sources AS sources
-    ORDER BY type, id
-    """
-    return [dict(r) for r in tx.run(trusted(query), ids=ids, **params)]
+    return [dict(r) for r in tx.run(trusted(EDGES_AMONG), ids=ids, **params)]
 
 
 TIMELINE = """
 UNWIND $ids AS eid
-MATCH (e:Entity {id: eid})
+MATCH (e:Entity {id: eid}) USING INDEX e:Entity(id)
 CALL (e) {
     MATCH (e)-[p:PARTICIPATED_IN]->(ev:Event)
     RETURN ev.start AS date, ev.end AS end, 'event' AS what, ev.kind AS kind, ev.id AS id,
@@ -76,7 +88,7 @@ CALL (e) {
     RETURN ev.start AS date, ev.end AS end, 'event' AS what, ev.kind AS kind, ev.id AS id,
            ev.name AS title, null AS role, ev.status AS note, ev.sources AS sources
   UNION
-    MATCH (e)-[p:PARTY_TO]->(ag:Agreement) WHERE ag.signed_on IS NOT NULL
+    MATCH (e)-[p:PARTY_TO]->(ag:Agreement) WHERE coalesce(ag.signed_on, '') <> ''
     RETURN ag.signed_on AS date, null AS end, 'agreement_signed' AS what, ag.kind AS kind,
            ag.id AS id, ag.name AS title, p.role AS role, null AS note, ag.sources AS sources
   UNION
@@ -85,7 +97,8 @@ CALL (e) {
            ag.kind AS kind, ag.id AS id, ag.name AS title, 'signatory' AS role, null AS note,
            s.sources AS sources
   UNION
-    MATCH (e)-[:PARTY_TO]->(m) WHERE (m:Mechanism OR m:Agreement) AND m.status_history IS NOT NULL
+    MATCH (e)-[:PARTY_TO]->(m) WHERE (m:Mechanism OR m:Agreement)
+      AND coalesce(m.status_history, '') <> ''
     RETURN null AS date, null AS end, 'status_change' AS what, m.kind AS kind, m.id AS id,
            m.name AS title, null AS role, m.status_history AS note, null AS sources
   UNION
@@ -93,7 +106,7 @@ CALL (e) {
     RETURN null AS date, null AS end, 'status_change' AS what, m.kind AS kind, m.id AS id,
            m.name AS title, null AS role, m.status_history AS note, null AS sources
   UNION
-    MATCH (e)-[c:CONDUCTS]->(op:Operation) WHERE op.start IS NOT NULL
+    MATCH (e)-[c:CONDUCTS]->(op:Operation) WHERE coalesce(op.start, '') <> ''
     RETURN op.start AS date, op.end AS end, 'operation' AS what, op.kind AS kind, op.id AS id,
            op.name AS title, null AS role, null AS note, c.sources AS sources
   UNION
@@ -115,9 +128,10 @@ def timeline_rows(tx: neo4j.ManagedTransaction, ids: list[str]) -> list[dict[str
 
 
 SHARED_EVENTS = f"""
-MATCH (e:Event)
-WHERE EXISTS {{ MATCH (x:Entity)-[:PARTICIPATED_IN]->(e) WHERE x.id IN $a }}
-  AND EXISTS {{ MATCH (x:Entity)-[:PARTICIPATED_IN]->(e) WHERE x.id IN $b }}
+UNWIND $a AS aid
+MATCH (x:Entity {{id: aid}})-[:PARTICIPATED_IN]->(e:Event) USING INDEX x:Entity(id)
+WITH DISTINCT e
+WHERE EXISTS {{ MATCH (y:Entity)-[:PARTICIPATED_IN]->(e) WHERE y.id IN $b }}
 RETURN properties(e) AS props,
   [(x:Entity)-[p:PARTICIPATED_IN]->(e) |
      {{id: x.id, name: x.name, entity: {label_of('x')}, role: p.role, sources: p.sources}}]

@@ -1,0 +1,62 @@
+"""Every analyst endpoint's Cypher with sample parameters, for EXPLAIN/PROFILE reviews.
+
+`kb explain` prints each plan's operators; tests/test_plans.py checks that each statement
+finds its starting nodes through an index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.queries import coverage, explore, lookup
+from kb.queries.asof import asof_params
+
+ASOF = asof_params("2015-10-08")
+ACTORS = ["idf", "ru-armed-forces"]
+
+STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("name lookup (every endpoint)", lookup.LOOKUP,
+     {"id": "Bogdanovski", "key": "|bogdanovski|", "kinds": None}),
+    ("mechanisms?between: coverage", coverage.COVERAGE,
+     {"actors": ACTORS, "organs": coverage.STATE_ORGANS}),
+    ("mechanisms?between: parties", coverage._party_query("Mechanism"),
+     {"parties": ACTORS, **ASOF}),
+    ("mechanisms?between: details", coverage._details_query("Mechanism"),
+     {"ids": ["il-ru-syria-deconfliction"], **ASOF}),
+    ("dossier: shared events", explore.SHARED_EVENTS, {"a": ["idf"], "b": ["ru-armed-forces"]}),
+    ("paths", explore.paths_query(4),
+     {"source": "yair-golan", "target": "vladimir-putin", "via": ["Event", "Person"],
+      "limit": 5}),
+    ("graph: neighbours", explore.NEIGHBOURS,
+     {"frontier": ["idf"], "kinds": ["Force"], "limit": 100, **ASOF}),
+    ("graph: edges", explore.EDGES_AMONG, {"ids": ["idf", "israeli-air-force"], **ASOF}),
+    ("timeline", explore.TIMELINE, {"ids": ["yair-golan"]}),
+    ("search", lookup.SEARCH, {"lucene": "bogdanovski~", "kinds": None, "limit": 5,
+                               "fetch": 25}),
+    ("gaps: presence", explore.PRESENCE, {"theatre": None, "domain": None, **ASOF}),
+]
+
+
+def plan_operators(db: Any, query: str, params: dict[str, Any],
+                   profile: bool = False) -> tuple[list[str], list[str]]:
+    """(all operators top-down, the leaf operators that find the starting rows)."""
+    from kb.queries import trusted
+
+    prefix = "PROFILE " if profile else "EXPLAIN "
+    with db.driver.session(database=db.name) as session:
+        summary = session.run(trusted(prefix + query), params).consume()
+    plan = summary.profile if profile else summary.plan
+    ops: list[str] = []
+    leaves: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        name = node["operatorType"].split("@")[0]
+        detail = node.get("args", {}).get("Details", "")
+        ops.append(name)
+        if not node.get("children"):
+            leaves.append(f"{name}({detail})" if detail else name)
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(plan)
+    return ops, leaves
