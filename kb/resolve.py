@@ -82,9 +82,14 @@ def search(db: Database, text: str, kinds: list[str] | None, limit: int) -> list
     wanted = normalize(text)
     for hit in hits:
         names = [hit["name"], *(hit.pop("aliases") or [])]
-        hit["matched"] = max(names, key=lambda n: difflib.SequenceMatcher(
-            None, wanted, normalize(n)).ratio())
+        hit["matched"] = max(names, key=lambda n: _likeness(wanted, normalize(n)))
     return hits
+
+
+def _likeness(wanted: str, name: str) -> float:
+    """How close typed text is to a name, or to the best single word of it."""
+    candidates = [name, *name.split()]
+    return max(difflib.SequenceMatcher(None, wanted, c).ratio() for c in candidates)
 
 
 def suggest(db: Database, text: str, kinds: list[str] | None) -> list[dict[str, Any]]:
