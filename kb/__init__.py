@@ -9,7 +9,7 @@ import flask_swagger_ui
 from flask import Flask
 from flask_cors import CORS
 
-from kb import db
+from kb import auth, db
 from kb.api.problems import make_api
 from kb.errors import register_handlers
 from kb.settings import Settings, load_settings
@@ -38,19 +38,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     db.init_app(app, settings)
+    app.before_request(auth.check_request)
     api = make_api(app)
     register_handlers(app)  # after the Api, so ours replaces its HTTPException handler
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"
     CORS(app, origins=origins, send_wildcard=origins == "*", expose_headers=EXPOSED_HEADERS)
 
-    from kb.api import analysis, entities, ops, relations
+    from kb.api import analysis, bulk, entities, keys, ops, relations
 
     api.register_blueprint(ops.blp)
     for blueprint in entities.blueprints():
         api.register_blueprint(blueprint)
     api.register_blueprint(relations.blp)
     api.register_blueprint(analysis.blp)
+    api.register_blueprint(bulk.blp)
+    api.register_blueprint(keys.blp)
     return app
 
 

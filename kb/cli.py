@@ -156,6 +156,89 @@ def explain(profile: bool) -> None:
             click.echo(f"{name}\n  starts with: {', '.join(leaves)}\n  plan: {' > '.join(ops)}")
 
 
+@main.group()
+def keys() -> None:
+    """API keys: create, list, revoke."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["reader", "editor", "admin"]), required=True)
+@click.option("--name", required=True, help="Who or what the key is for.")
+@click.option("--expires", "expires_at", default=None, help="Expiry, ISO date-time (UTC).")
+def keys_create(role: str, name: str, expires_at: str | None) -> None:
+    """Create a key and print it (the only time it is shown)."""
+    from kb.auth import create_key
+
+    with _database() as db:
+        key, record = create_key(db, role, name, expires_at)
+    click.echo(f"{key}\n(key id {record['id']}, role {role}; store it now, it is not kept)")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys: id, role, name, created, expiry, revocation."""
+    from kb.queries.keys import list_keys
+
+    with _database() as db:
+        for k in db.read_tx(list_keys):
+            state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+            click.echo(f"{k['id']}  {k['role']:<7} {k['name']}  created {k['created_at']}"
+                       f"  expires {k['expires_at'] or 'never'}  {state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id."""
+    from kb.queries.keys import revoke_key
+    from kb.store import now
+
+    with _database() as db:
+        if not db.write_tx(lambda tx: revoke_key(tx, key_id, now())):
+            raise click.ClickException(f"no key {key_id!r}")
+    click.echo(f"revoked {key_id}")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_(path: Path, dry_run: bool) -> None:
+    """Import a file or a directory of records (YAML, JSON, NDJSON), all or nothing."""
+    from rich.progress import Progress
+
+    from kb.errors import ValidationFailed
+    from kb.ingest import load_records, read_file
+
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    records: list[tuple[str, Any]] = []
+    with Progress(transient=True) as progress:
+        task = progress.add_task("reading", total=sum(f.stat().st_size for f in files))
+        for f in files:
+            records += list(read_file(f))
+            progress.advance(task, f.stat().st_size)
+        progress.add_task(f"validating and writing {len(records)} records", total=None)
+        with _database() as db:
+            try:
+                report = load_records(db, records, dry_run=dry_run)
+            except ValidationFailed as exc:
+                for e in exc.errors:
+                    click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
+                raise click.ClickException(exc.detail) from exc
+    click.echo(report.summary())
+
+
+@main.command("export")
+@click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
+@click.option("--as-of", default=None, help="Only relations valid on this (partial) date.")
+def export(output: Any, as_of: str | None) -> None:
+    """Write every record as NDJSON (to a file, or stdout): the backup format."""
+    from kb.bulk import export_lines
+
+    with _database() as db:
+        for line in export_lines(db, as_of):
+            output.write(line)
+
+
 class _database:
     """Context manager: a Database for one CLI command, closed afterwards."""
 

@@ -9,6 +9,7 @@ transaction, entities first. Writing is idempotent (MERGE on ids, content hashes
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import neo4j
 import pycountry
 import yaml
 
+from kb import audit
+from kb.auth import SYSTEM, Caller
 from kb.db import Database
 from kb.errors import ValidationFailed, field_errors
 from kb.model import get_model
@@ -64,6 +67,13 @@ class Report:
         for (name, outcome), n in self.counts.items():
             out[name][outcome] = n
         return dict(out)
+
+    def totals(self) -> dict[str, int]:
+        """{created, updated, unchanged} over all kinds and types."""
+        totals: Counter[str] = Counter()
+        for (_, outcome), n in self.counts.items():
+            totals[outcome] += n
+        return dict(totals)
 
     def summary(self) -> str:
         """Lines for the terminal: one per kind/type, then totals."""
@@ -215,7 +225,8 @@ def _referenced_ids(batch: Batch) -> list[str]:
     return sorted(ids - set(batch.kinds))
 
 
-def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool) -> Report:
+def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
+                who: Caller = SYSTEM) -> Report:
     """Check references against the database, then MERGE everything (unless dry_run)."""
     known = q.kinds_of(tx, _referenced_ids(batch))
     existing = q.kinds_of(tx, sorted(batch.kinds))
@@ -226,48 +237,58 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool) -> Re
     if errors:
         raise ValidationFailed(f"{len(errors)} problem(s) in the records; nothing was written",
                                errors=errors)
-    report, stamp = Report(dry_run=dry_run), now()
+    report, stamp, changes = Report(dry_run=dry_run), now(), []
     for label, items in batch.entities.items():
         rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
-        report.add(label, _preview_entities(tx, label, rows) if dry_run
-                   else w.upsert_entities(tx, label, rows, stamp))
+        stored = q.stored_entities(tx, label, [r["id"] for r in rows])
+        outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
+        if not dry_run:
+            w.upsert_entities(tx, label, rows, stamp)
+        report.add(label, outcomes)
+        changes += _changes(label, rows, stored, outcomes)
     for rtype, rels in batch.relations.items():
-        rows = [{"from": r["from"], "to": r["to"],
+        rows = [{"id": "", "from": r["from"], "to": r["to"],
                  "props": relation_props(rtype, {k: v for k, v in r.items() if k != "_origin"})}
                 for r in rels]
-        report.add(rtype, _preview_relations(tx, rtype, rows) if dry_run
-                   else w.upsert_relations(tx, rtype, rows, stamp))
+        for row in rows:
+            row["id"] = row["props"]["id"]
+        stored = q.stored_relations(tx, rtype, [r["id"] for r in rows])
+        outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
+        if not dry_run:
+            w.upsert_relations(tx, rtype, rows, stamp)
+        report.add(rtype, outcomes)
+        changes += _changes(rtype, rows, stored, outcomes)
+    if not dry_run:
+        summary = {"op": "import", "kind": "batch", "target": "import",
+                   "counts": json.dumps(report.totals(), sort_keys=True)}
+        audit.record(tx, who, stamp, [*changes, summary])
     return report
 
 
-def _preview_entities(tx: neo4j.ManagedTransaction, label: str,
-                      rows: list[dict[str, Any]]) -> dict[str, str]:
-    hashes = q.content_hashes(tx, label, [r["id"] for r in rows])
-    return {r["id"]: _outcome(hashes, r["id"], r["props"]["content_hash"]) for r in rows}
-
-
-def _preview_relations(tx: neo4j.ManagedTransaction, rtype: str,
-                       rows: list[dict[str, Any]]) -> dict[str, str]:
-    ids = [r["props"]["id"] for r in rows]
-    hashes = q.relation_hashes(tx, rtype, ids)
-    return {r["props"]["id"]: _outcome(hashes, r["props"]["id"], r["props"]["content_hash"])
-            for r in rows}
-
-
-def _outcome(hashes: dict[str, str], key: str, new_hash: str) -> str:
-    if key not in hashes:
+def _outcome(stored: dict[str, Any] | None, props: dict[str, Any]) -> str:
+    if stored is None:
         return "created"
-    return "unchanged" if hashes[key] == new_hash else "updated"
+    return "unchanged" if stored.get("content_hash") == props["content_hash"] else "updated"
+
+
+def _changes(kind: str, rows: list[dict[str, Any]], stored: dict[str, dict[str, Any]],
+             outcomes: dict[str, str]) -> list[dict[str, Any]]:
+    ops = {"created": "create", "updated": "update"}
+    return [audit.change(ops[outcomes[r["id"]]], kind, r["id"], stored.get(r["id"]),
+                         {**r["props"], **({"from": r["from"], "to": r["to"]} if "from" in r
+                                           else {})})
+            for r in rows if outcomes[r["id"]] in ops]
 
 
 def load_records(db: Database, records: Iterable[tuple[str, Any]], *,
-                 dry_run: bool = False, require_sources: bool = False) -> Report:
+                 dry_run: bool = False, require_sources: bool = False,
+                 who: Caller = SYSTEM) -> Report:
     """Validate all records, then write them in one transaction (all or nothing)."""
     batch, errors = validate_records(records, require_sources=require_sources)
     if errors:
         raise ValidationFailed(f"{len(errors)} problem(s) in the records; nothing was written",
                                errors=errors)
-    return db.write_tx(lambda tx: write_batch(tx, batch, dry_run))
+    return db.write_tx(lambda tx: write_batch(tx, batch, dry_run, who))
 
 
 def seed_records(directory: Path) -> list[tuple[str, Any]]:

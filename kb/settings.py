@@ -33,6 +33,8 @@ class Settings:
     query_timeout_s: float
     cors_origins: str
     log_level: str
+    reads_require_key: bool
+    max_body_bytes: int
 
     @property
     def local_neo4j(self) -> bool:
@@ -84,6 +86,17 @@ def _uri(env: Mapping[str, str]) -> str | None:
     return raw
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(name, f"must be true or false, got {raw!r}")
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
     value = env.get(name, "").strip() or default
     if value not in allowed:
@@ -111,4 +124,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         query_timeout_s=_float(env, "KB_QUERY_TIMEOUT", 10.0, 0.1, 300.0),
         cors_origins=env.get("KB_CORS_ORIGINS", "*").strip() or "*",
         log_level=_choice(env, "KB_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        reads_require_key=_bool(env, "KB_READS_REQUIRE_KEY", False),
+        max_body_bytes=_int(env, "KB_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024**3),
     )

@@ -12,6 +12,8 @@ from typing import Any
 
 import neo4j
 
+from kb import audit
+from kb.auth import SYSTEM, Caller
 from kb.db import Database
 from kb.errors import Conflict, KBError, NotFound, ValidationFailed
 from kb.model import get_model
@@ -67,10 +69,11 @@ def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
 
 
 class Store:
-    """Checked access to the knowledge base over one Database."""
+    """Checked access to the knowledge base over one Database, on behalf of a caller."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, who: Caller = SYSTEM) -> None:
         self.db = db
+        self.who = who
 
     def get(self, label: str, entity_id: str) -> dict[str, Any]:
         """An entity with its relations; NotFound if absent."""
@@ -86,6 +89,8 @@ class Store:
 
     def create(self, label: str, data: dict[str, Any]) -> dict[str, Any]:
         """Create an entity; Conflict if the id is taken by any kind."""
+        props = entity_props(data)
+
         def work(tx: neo4j.ManagedTransaction) -> None:
             existing = q.kinds_of(tx, [data["id"]])
             if existing:
@@ -93,7 +98,10 @@ class Store:
                 raise Conflict(f"id {data['id']!r} is already used by a {kind}",
                                errors=[_field_error("id", "already exists")])
             check_sources(tx, data)
-            w.upsert_entities(tx, label, [{"id": data["id"], "props": entity_props(data)}], now())
+            stamp = now()
+            w.upsert_entities(tx, label, [{"id": data["id"], "props": props}], stamp)
+            audit.record(tx, self.who, stamp, [
+                audit.change("create", label, data["id"], None, props)])
 
         self.db.write_tx(work)
         return self.get(label, data["id"])
@@ -101,21 +109,30 @@ class Store:
     def replace(self, label: str, entity_id: str, data: dict[str, Any],
                 expected: int | None = None) -> dict[str, Any]:
         """Replace an existing entity's fields; NotFound if absent, 412 if stale."""
-        data = {**data, "id": entity_id}
+        props = entity_props({**data, "id": entity_id})
 
-        def work(tx: neo4j.ManagedTransaction) -> str:
-            if q.kinds_of(tx, [entity_id]).get(entity_id) != label:
-                raise NotFound(f"no {label} with id {entity_id!r}")
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            before = self._locked(tx, label, entity_id, expected)
             check_sources(tx, data)
-            row = {"id": entity_id, "props": entity_props(data), "expected": expected}
-            return w.upsert_entities(tx, label, [row], now())[entity_id]
+            stamp = now()
+            row = {"id": entity_id, "props": props}
+            if w.upsert_entities(tx, label, [row], stamp)[entity_id] == "updated":
+                audit.record(tx, self.who, stamp, [
+                    audit.change("update", label, entity_id, before, props)])
 
-        if self.db.write_tx(work) == "stale":
-            current = self.get(label, entity_id)
-            raise PreconditionFailed(
-                f"{label} {entity_id!r} changed since version {expected}",
-                current_version=current["version"])
+        self.db.write_tx(work)
         return self.get(label, entity_id)
+
+    def _locked(self, tx: neo4j.ManagedTransaction, label: str, entity_id: str,
+                expected: int | None) -> dict[str, Any]:
+        before = audit.lock_and_read(tx, label, entity_id)
+        if before is None:
+            raise NotFound(f"no {label} with id {entity_id!r}")
+        if expected is not None and before.get("version") != expected:
+            raise PreconditionFailed(
+                f"{label} {entity_id!r} is at version {before.get('version')}, not {expected}",
+                current_version=before.get("version"))
+        return before
 
     def patch(self, label: str, entity_id: str, changes: dict[str, Any],
               expected: int | None = None) -> dict[str, Any]:
@@ -128,18 +145,20 @@ class Store:
         return self.replace(label, entity_id, data,
                             expected if expected is not None else current["version"])
 
-    def delete(self, label: str, entity_id: str) -> None:
+    def delete(self, label: str, entity_id: str, expected: int | None = None) -> None:
         """Delete an entity and its relations; a Source still cited cannot go."""
-        def work(tx: neo4j.ManagedTransaction) -> int:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            before = self._locked(tx, label, entity_id, expected)
             if label == "Source":
                 cited = q.citations_of(tx, entity_id)
                 if cited:
                     raise Conflict(f"Source {entity_id!r} is cited by {cited} facts; "
                                    "remove those citations first")
-            return w.delete_entity(tx, label, entity_id)
+            w.delete_entity(tx, label, entity_id)
+            audit.record(tx, self.who, now(), [
+                audit.change("delete", label, entity_id, before, None)])
 
-        if self.db.write_tx(work) < 0:
-            raise NotFound(f"no {label} with id {entity_id!r}")
+        self.db.write_tx(work)
 
     def create_relation(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a relation between existing entities of allowed kinds."""
@@ -160,8 +179,14 @@ class Store:
             errors += source_errors(tx, data)
             if errors:
                 raise ValidationFailed(f"this {rtype} relation is not valid", errors=errors)
+            stamp = now()
             row = {"from": data["from"], "to": data["to"], "props": props}
-            return w.upsert_relations(tx, rtype, [row], now())[props["id"]]
+            outcome = w.upsert_relations(tx, rtype, [row], stamp)[props["id"]]
+            if outcome == "created":
+                ends = {"from": data["from"], "to": data["to"]}
+                audit.record(tx, self.who, stamp, [
+                    audit.change("create", rtype, props["id"], None, {**props, **ends})])
+            return outcome
 
         if self.db.write_tx(work) != "created":
             raise Conflict(f"this {rtype} relation already exists: {props['id']}",
@@ -188,8 +213,16 @@ class Store:
     def delete_relation(self, relation_id: str) -> None:
         """Delete a relation by id; NotFound if absent."""
         rtype = relation_type_of(relation_id)
-        if not self.db.write_tx(lambda tx: w.delete_relation(tx, rtype, relation_id)):
-            raise NotFound(f"no relation with id {relation_id!r}")
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            before = q.get_relation(tx, rtype, relation_id)
+            if before is None or not w.delete_relation(tx, rtype, relation_id):
+                raise NotFound(f"no relation with id {relation_id!r}")
+            ends = {"from": before["source"], "to": before["target"]}
+            audit.record(tx, self.who, now(), [
+                audit.change("delete", rtype, relation_id, {**before["props"], **ends}, None)])
+
+        self.db.write_tx(work)
 
 
 def relation_type_of(relation_id: str) -> str:

@@ -74,8 +74,25 @@ def db(app: Flask) -> Database:
     return database
 
 
+@pytest.fixture(scope="session")
+def api_keys(db: Database) -> dict[str, str]:
+    """One key per role, made once per session (wipes keep API keys)."""
+    from kb.auth import create_key
+
+    return {role: create_key(db, role, f"test {role}")[0] for role in ("reader", "editor", "admin")}
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def client(app: Flask, api_keys: dict[str, str]) -> FlaskClient:
+    """A test client that sends the editor key unless a test sets its own header."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_keys['editor']}"
+    return test_client
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A test client that sends no key."""
     return app.test_client()
 
 
@@ -98,7 +115,7 @@ class KB:
 
     def counts(self) -> tuple[int, int]:
         """(nodes, relationships) in the database."""
-        nodes = self.db.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+        nodes = self.db.read("MATCH (n:Entity) RETURN count(n) AS n")[0]["n"]
         rels = self.db.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
         return int(nodes), int(rels)
 

@@ -12,7 +12,9 @@ from flask import Response, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
+from kb.api.etags import IF_MATCH_DOC, cache_headers, expected_version, not_modified
 from kb.api.paging import KBBlueprint
+from kb.auth import caller
 from kb.coverage import between
 from kb.dates import today
 from kb.db import get_db
@@ -72,7 +74,7 @@ def list_args_schema(kind: EntityKind) -> type[ma.Schema]:
 
 
 def _store() -> Store:
-    return Store(get_db())
+    return Store(get_db(), caller())
 
 
 def entity_blueprint(kind: EntityKind) -> KBBlueprint:
@@ -111,37 +113,51 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
             def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
                 created = _store().create(label, data)
                 location = url_for(f"{blp.name}.Item", entity_id=created["id"])
-                return created, 201, {"Location": location}
+                return created, 201, {"Location": location, **cache_headers(created)}
 
             post.__doc__ = f"Create a {label}."
 
     class Item(MethodView):
         @blp.response(200, schema)
-        def get(self, entity_id: str) -> dict[str, Any]:
-            return _store().get(label, entity_id)
+        @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
+        def get(self, entity_id: str) -> Any:
+            entity = _store().get(label, entity_id)
+            if not_modified(entity):
+                return Response(status=304, headers=cache_headers(entity))
+            return entity, 200, cache_headers(entity)
 
         get.__doc__ = f"Get a {label} with its relations summarised."
 
         if not kind.read_only:
             @blp.arguments(schema(partial=("id",)))
             @blp.response(200, schema)
-            def put(self, data: dict[str, Any], entity_id: str) -> dict[str, Any]:
+            @blp.alt_response(412, description="If-Match names an older version")
+            @blp.doc(parameters=[IF_MATCH_DOC])
+            def put(self, data: dict[str, Any], entity_id: str
+                    ) -> tuple[dict[str, Any], int, dict[str, str]]:
                 _same_id(data, entity_id)
-                return _store().replace(label, entity_id, data)
+                entity = _store().replace(label, entity_id, data, expected_version())
+                return entity, 200, cache_headers(entity)
 
             put.__doc__ = f"Replace a {label}'s fields (fields left out are removed)."
 
             @blp.arguments(schema(partial=True))
             @blp.response(200, schema)
-            def patch(self, changes: dict[str, Any], entity_id: str) -> dict[str, Any]:
+            @blp.alt_response(412, description="If-Match names an older version")
+            @blp.doc(parameters=[IF_MATCH_DOC])
+            def patch(self, changes: dict[str, Any], entity_id: str
+                      ) -> tuple[dict[str, Any], int, dict[str, str]]:
                 _same_id(changes, entity_id)
-                return _store().patch(label, entity_id, changes)
+                entity = _store().patch(label, entity_id, changes, expected_version())
+                return entity, 200, cache_headers(entity)
 
             patch.__doc__ = f"Change some of a {label}'s fields (null removes a field)."
 
             @blp.response(204)
+            @blp.alt_response(412, description="If-Match names an older version")
+            @blp.doc(parameters=[IF_MATCH_DOC])
             def delete(self, entity_id: str) -> Response:
-                _store().delete(label, entity_id)
+                _store().delete(label, entity_id, expected_version())
                 return Response(status=204)
 
             delete.__doc__ = f"Delete a {label} and its relations."

@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 
 from kb.api.entities import ListArgsBase
 from kb.api.paging import KBBlueprint
+from kb.auth import caller
 from kb.db import get_db
 from kb.model import get_model
 from kb.schemas import RelationInputSchema, RelationSchema
@@ -36,7 +37,7 @@ class Relations(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """List relations, optionally of one type, from and/or to given ids."""
         page = pagination_parameters
-        items, page.item_count = Store(get_db()).list_relations(
+        items, page.item_count = Store(get_db(), caller()).list_relations(
             args.get("type"), args.get("from_"), args.get("to"),
             (page.page - 1) * page.page_size, page.page_size)
         return items
@@ -46,7 +47,7 @@ class Relations(MethodView):
     @blp.alt_response(409, description="The same relation already exists")
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create a relation between two existing entities of allowed kinds."""
-        created = Store(get_db()).create_relation(data)
+        created = Store(get_db(), caller()).create_relation(data)
         return created, 201, {"Location": url_for("relations.Relation",
                                                   relation_id=created["id"])}
 
@@ -56,10 +57,10 @@ class Relation(MethodView):
     @blp.response(200, RelationSchema)
     def get(self, relation_id: str) -> dict[str, Any]:
         """Get a relation by id."""
-        return Store(get_db()).get_relation(relation_id)
+        return Store(get_db(), caller()).get_relation(relation_id)
 
     @blp.response(204)
     def delete(self, relation_id: str) -> Response:
         """Delete a relation by id."""
-        Store(get_db()).delete_relation(relation_id)
+        Store(get_db(), caller()).delete_relation(relation_id)
         return Response(status=204)

@@ -156,15 +156,19 @@ def citations_of(tx: neo4j.ManagedTransaction, source_id: str) -> int:
     return int(record["n"]) if record else 0
 
 
-def content_hashes(tx: neo4j.ManagedTransaction, label: str, ids: list[str]) -> dict[str, str]:
-    """Stored content hashes of the given entity ids (for dry runs)."""
+def stored_entities(tx: neo4j.ManagedTransaction, label: str,
+                    ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Stored properties of the given entity ids (to tell created/updated/unchanged)."""
     assert label in get_model().entities
-    query = f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, n.content_hash AS h"
-    return {r["id"]: r["h"] for r in tx.run(trusted(query), ids=ids)}
+    query = f"""UNWIND $ids AS i MATCH (n:{label} {{id: i}})
+                RETURN n.id AS id, properties(n) AS props"""
+    return {r["id"]: dict(r["props"]) for r in tx.run(trusted(query), ids=ids)}
 
 
-def relation_hashes(tx: neo4j.ManagedTransaction, rtype: str, ids: list[str]) -> dict[str, str]:
-    """Stored content hashes of the given relation ids (for dry runs)."""
+def stored_relations(tx: neo4j.ManagedTransaction, rtype: str,
+                     ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Stored properties of the given relation ids."""
     assert rtype in get_model().relations
-    query = f"MATCH ()-[r:{rtype}]->() WHERE r.id IN $ids RETURN r.id AS id, r.content_hash AS h"
-    return {r["id"]: r["h"] for r in tx.run(trusted(query), ids=ids)}
+    query = f"""UNWIND $ids AS i MATCH ()-[r:{rtype} {{id: i}}]->()
+                RETURN r.id AS id, properties(r) AS props"""
+    return {r["id"]: dict(r["props"]) for r in tx.run(trusted(query), ids=ids)}

@@ -52,6 +52,21 @@ def schema_items(model: Model) -> list[SchemaItem]:
             name, "constraint",
             f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR ()-[r:{rtype}]-() REQUIRE r.id IS UNIQUE",
         ))
+    items += [
+        SchemaItem("apikey_id_unique", "constraint",
+                   "CREATE CONSTRAINT apikey_id_unique IF NOT EXISTS "
+                   "FOR (k:ApiKey) REQUIRE k.id IS UNIQUE"),
+        SchemaItem("change_seq_unique", "constraint",
+                   "CREATE CONSTRAINT change_seq_unique IF NOT EXISTS "
+                   "FOR (c:Change) REQUIRE c.seq IS UNIQUE"),
+        SchemaItem("change_target", "index",
+                   "CREATE INDEX change_target IF NOT EXISTS FOR (c:Change) ON (c.target)"),
+        SchemaItem("change_actor", "index",
+                   "CREATE INDEX change_actor IF NOT EXISTS FOR (c:Change) ON (c.actor_id)"),
+        SchemaItem("counter_name_unique", "constraint",
+                   "CREATE CONSTRAINT counter_name_unique IF NOT EXISTS "
+                   "FOR (c:Counter) REQUIRE c.name IS UNIQUE"),
+    ]
     items.append(SchemaItem(
         FULLTEXT_INDEX, "index",
         f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS "

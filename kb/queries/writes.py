@@ -88,5 +88,5 @@ def delete_relation(tx: neo4j.ManagedTransaction, rtype: str, relation_id: str) 
 
 
 def wipe(tx: neo4j.ManagedTransaction) -> None:
-    """Delete every node and relationship (tests and `kb reset` only)."""
-    tx.run("MATCH (n) DETACH DELETE n").consume()
+    """Delete every node and relationship but the API keys (tests only)."""
+    tx.run("MATCH (n) WHERE NOT n:ApiKey DETACH DELETE n").consume()

@@ -1,0 +1,85 @@
+"""Bulk import and export of records (the seed_data/ format, as JSON or NDJSON)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, request, stream_with_context
+from flask.views import MethodView
+from marshmallow import fields
+
+from kb.api.paging import KBBlueprint
+from kb.auth import caller, require
+from kb.bulk import export_lines
+from kb.db import get_db
+from kb.errors import ValidationFailed
+from kb.ingest import load_records
+from kb.schemas import PartialDate
+
+blp = KBBlueprint("bulk", __name__, url_prefix="/api/v1",
+                  description="Bulk import (all or nothing, idempotent) and NDJSON export.")
+NDJSON = "application/x-ndjson"
+
+
+class ImportArgs(ma.Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "Validate and report what would change; write nothing."})
+
+
+class ExportArgs(ma.Schema):
+    as_of = PartialDate(metadata={"description": "Only relations valid on this date."})
+
+
+class ImportReportSchema(ma.Schema):
+    dry_run = fields.Boolean()
+    counts = fields.Dict(metadata={"description": "{kind or type: {created, updated, unchanged}}"})
+    totals = fields.Dict()
+
+
+def _records() -> list[tuple[str, Any]]:
+    body = request.get_data(as_text=True)
+    try:
+        if request.mimetype == NDJSON:
+            return [(f"line {n}", json.loads(line))
+                    for n, line in enumerate(body.splitlines(), 1) if line.strip()]
+        records = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}",
+                               errors=[{"field": "_body", "location": "body",
+                                        "message": exc.msg}]) from exc
+    if not isinstance(records, list):
+        raise ValidationFailed("the body must be a JSON array of records (or NDJSON)",
+                               errors=[{"field": "_body", "location": "body",
+                                        "message": "expected an array"}])
+    return [(f"record {n}", r) for n, r in enumerate(records, 1)]
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @blp.arguments(ImportArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, ImportReportSchema)
+    @blp.alt_response(413, description="The body is larger than KB_MAX_BODY_BYTES")
+    @blp.alt_response(422, description="A record is invalid; nothing was written")
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Import records: validated whole first, then written all or nothing.
+
+        The body is a JSON array or NDJSON (Content-Type: application/x-ndjson) of records:
+        `{"entity": "Force", "id": ..., ...}` or `{"type": "PARTY_TO", "from": ..., "to": ...}`.
+        Importing the same records again changes nothing.
+        """
+        require("editor")
+        report = load_records(get_db(), _records(), dry_run=args["dry_run"], who=caller())
+        return {"dry_run": args["dry_run"], "counts": report.as_dict(), "totals": report.totals()}
+
+
+@blp.route("/export")
+class Export(MethodView):
+    @blp.arguments(ExportArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, description="NDJSON records, entities then relations",
+                  content_type=NDJSON)
+    def get(self, args: dict[str, Any]) -> Response:
+        """Export the whole knowledge base as NDJSON records (the import format)."""
+        lines = export_lines(get_db(), args.get("as_of"))
+        return Response(stream_with_context(lines), mimetype=NDJSON)

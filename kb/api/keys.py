@@ -1,0 +1,103 @@
+"""API key management (admin only) and the change feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from kb import audit
+from kb.api.paging import KBBlueprint
+from kb.auth import ROLES, create_key, require
+from kb.db import get_db
+from kb.errors import NotFound
+from kb.queries import audit as audit_q
+from kb.queries import keys as q
+from kb.store import now
+
+blp = KBBlueprint("keys", __name__, url_prefix="/api/v1",
+                  description="API keys (admin role) and the audit trail of every write.")
+
+
+class KeySchema(ma.Schema):
+    id = fields.String(dump_only=True, metadata={"description": "Public part of the key."})
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    expires_at = fields.DateTime(load_default=None, format="iso",
+                                 metadata={"description": "Optional expiry (UTC)."})
+    created_at = fields.String(dump_only=True)
+    revoked_at = fields.String(dump_only=True, allow_none=True)
+
+
+class NewKeySchema(KeySchema):
+    key = fields.String(dump_only=True, metadata={"description": "Shown once; keep it."})
+
+
+class ChangeArgs(ma.Schema):
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={
+        "description": "Only changes after this sequence number (the feed's cursor)."})
+    entity = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "Only changes of this entity or relation id."})
+    actor = fields.String(validate=validate.Length(1, 100), metadata={
+        "description": "Only changes made with this key id."})
+
+
+class ChangeSchema(ma.Schema):
+    seq = fields.Integer()
+    at = fields.String()
+    actor = fields.Dict()
+    op = fields.String(metadata={"description": "create, update, delete or import."})
+    kind = fields.String()
+    target = fields.String()
+    before = fields.Dict()
+    after = fields.Dict()
+    counts = fields.Dict(metadata={"description": "For imports: created/updated/unchanged."})
+
+
+@blp.route("/keys")
+class Keys(MethodView):
+    @blp.response(200, KeySchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """List API keys (no secrets)."""
+        require("admin")
+        return get_db().read_tx(q.list_keys)
+
+    @blp.arguments(KeySchema)
+    @blp.response(201, NewKeySchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create an API key; the key itself is in this response only."""
+        require("admin")
+        expires = data["expires_at"].isoformat(timespec="seconds") if data["expires_at"] else None
+        key, record = create_key(get_db(), data["role"], data["name"], expires)
+        return {**record, "key": key}
+
+
+@blp.route("/keys/<string:key_id>")
+class Key(MethodView):
+    @blp.response(204)
+    def delete(self, key_id: str) -> Response:
+        """Revoke an API key (it fails from then on)."""
+        require("admin")
+        if not get_db().write_tx(lambda tx: q.revoke_key(tx, key_id, now())):
+            raise NotFound(f"no API key {key_id!r}")
+        return Response(status=204)
+
+
+@blp.route("/changes")
+class Changes(MethodView):
+    @blp.arguments(ChangeArgs, location="query", unknown=ma.RAISE)
+    @blp.response(200, ChangeSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """The audit trail in commit order: who changed what, when, before and after.
+
+        Page with `since` (the last `seq` you saw) to follow the knowledge base as a feed.
+        """
+        page = pagination_parameters
+        rows, page.item_count = get_db().read_tx(lambda tx: audit_q.page(
+            tx, args["since"], args.get("entity"), args.get("actor"),
+            (page.page - 1) * page.page_size, page.page_size))
+        return [audit.out(r) for r in rows]

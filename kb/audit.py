@@ -1,0 +1,56 @@
+"""What a write changed, as audit entries (see kb.queries.audit for storage)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import neo4j
+
+from kb.auth import Caller
+from kb.queries import audit as q
+from kb.queries import trusted
+
+NOT_AUDITED = ("search_key", "content_hash", "created_at", "updated_at", "version")
+
+
+def _visible(props: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (props or {}).items() if k not in NOT_AUDITED}
+
+
+def change(op: str, kind: str, target: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None) -> dict[str, Any]:
+    """One audit entry; for updates only the fields that differ are kept."""
+    old, new = _visible(before), _visible(after)
+    if op == "update":
+        keys = {k for k in {*old, *new} if old.get(k) != new.get(k)}
+        old = {k: v for k, v in old.items() if k in keys}
+        new = {k: v for k, v in new.items() if k in keys}
+    return {"op": op, "kind": kind, "target": target,
+            "before": json.dumps(old, ensure_ascii=False, sort_keys=True),
+            "after": json.dumps(new, ensure_ascii=False, sort_keys=True)}
+
+
+def record(tx: neo4j.ManagedTransaction, who: Caller, at: str,
+           changes: list[dict[str, Any]]) -> None:
+    """Append the changes of this transaction to the trail, attributed to `who`."""
+    q.record(tx, changes, at, who.key_id, who.name)
+
+
+def lock_and_read(tx: neo4j.ManagedTransaction, label: str, entity_id: str
+                  ) -> dict[str, Any] | None:
+    """Write-lock an entity, then read it: no other writer can change it until we commit."""
+    query = trusted(f"MATCH (n:{label} {{id: $id}}) SET n._lock = true REMOVE n._lock "
+                    "RETURN properties(n) AS props")
+    row = tx.run(query, id=entity_id).single()
+    return dict(row["props"]) if row else None
+
+
+def out(change_props: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry as the API shows it."""
+    c = dict(change_props)
+    for key in ("before", "after", "counts"):
+        if isinstance(c.get(key), str):
+            c[key] = json.loads(c[key])
+    c["actor"] = {"id": c.pop("actor_id", None), "name": c.pop("actor_name", None)}
+    return c

@@ -1,0 +1,158 @@
+"""API keys and roles: who may read, write, and manage keys.
+
+A key looks like `kb_<id>_<secret>`. Only an argon2 hash of it is stored, found through the
+public id; the full key is shown once, at creation. Keys travel in `Authorization: Bearer`
+or `X-API-Key`. Roles are ordered: reader < editor < admin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, g, request
+
+from kb.db import Database, get_db
+from kb.errors import KBError
+from kb.queries import keys as q
+
+ROLES = ("reader", "editor", "admin")
+# Modest argon2 cost: keys are 256-bit random, so the hash guards a stolen database, not a
+# guessable secret; verified keys are remembered briefly so requests stay cheap.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+VERIFIED_TTL_S = 60.0
+
+
+class Unauthorized(KBError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={
+            "WWW-Authenticate": 'Bearer realm="deconfliction-kb"'})
+
+
+class Forbidden(KBError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The key behind a request (no key: anonymous)."""
+
+    key_id: str | None
+    name: str
+    role: str | None
+
+    def may(self, role: str) -> bool:
+        return self.role is not None and ROLES.index(self.role) >= ROLES.index(role)
+
+
+ANONYMOUS = Caller(None, "anonymous", None)
+SYSTEM = Caller(None, "system (command line)", "admin")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def create_key(db: Database, role: str, name: str, expires_at: str | None = None
+               ) -> tuple[str, dict[str, Any]]:
+    """Make a key; returns (the key, shown this once; its public record)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    key_id = secrets.token_hex(6)
+    key = f"kb_{key_id}_{secrets.token_urlsafe(32)}"
+    record = {"id": key_id, "name": name, "role": role, "hash": HASHER.hash(key),
+              "created_at": _now(), "expires_at": expires_at}
+    db.write_tx(lambda tx: q.create_key(tx, {k: v for k, v in record.items() if v}))
+    return key, {k: v for k, v in record.items() if k != "hash"} | {"revoked_at": None}
+
+
+class _Verified:
+    """Per-process memory of keys that verified recently: digest -> expiry time."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def check(self, digest: str) -> bool:
+        with self._lock:
+            return self._seen.get(digest, 0.0) > time.monotonic()
+
+    def remember(self, digest: str) -> None:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[digest] = time.monotonic() + VERIFIED_TTL_S
+
+
+_verified = _Verified()
+
+
+def _presented_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Key") or None
+
+
+def authenticate(db: Database, key: str) -> Caller:
+    """The caller a key stands for; Unauthorized if unknown, revoked, expired or wrong."""
+    parts = key.split("_")
+    record = db.read_tx(lambda tx: q.find_key(tx, parts[1])) if (
+        len(parts) == 3 and parts[0] == "kb") else None
+    if record is None:
+        raise Unauthorized("unknown API key")
+    if record.get("revoked_at"):
+        raise Unauthorized("this API key has been revoked")
+    if record.get("expires_at") and record["expires_at"] <= _now():
+        raise Unauthorized("this API key has expired")
+    digest = hashlib.sha256(f"{record['hash']}:{key}".encode()).hexdigest()
+    if not _verified.check(digest):
+        try:
+            HASHER.verify(record["hash"], key)  # constant-time comparison inside argon2
+        except (VerificationError, InvalidHashError):
+            raise Unauthorized("unknown API key") from None
+        _verified.remember(digest)
+    return Caller(record["id"], record["name"], record["role"])
+
+
+def caller() -> Caller:
+    """The caller of the current request (authenticated once per request)."""
+    if "kb_caller" not in g:
+        key = _presented_key()
+        g.kb_caller = authenticate(get_db(), key) if key else ANONYMOUS
+    found: Caller = g.kb_caller
+    return found
+
+
+def require(role: str) -> Caller:
+    """The caller, if it holds `role` or a higher one; else 401 (no key) or 403."""
+    who = caller()
+    if who.role is None:
+        raise Unauthorized(f"this request needs an API key with the {role} role")
+    if not who.may(role):
+        raise Forbidden(f"the key {who.key_id!r} ({who.role}) lacks the {role} role")
+    return who
+
+
+def check_request() -> None:
+    """before_request hook: writes need an editor; reads a reader if KB_READS_REQUIRE_KEY."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        if current_app.config["KB_SETTINGS"].reads_require_key and not _public_path():
+            require("reader")
+        else:
+            caller()  # a bad key is refused even where none is needed
+    elif not request.path.startswith("/api/v1/keys"):
+        require("editor")
+
+
+def _public_path() -> bool:
+    return not request.path.startswith("/api/")

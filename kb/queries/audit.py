@@ -1,0 +1,53 @@
+"""The audit trail: one (:Change) node per write, numbered in commit order by `seq`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+
+# The counter is locked first (SET _lock) so concurrent writers take numbers one at a time
+# and read the counter only once they hold it: no two changes share a number.
+RECORD = """
+MERGE (c:Counter {name: 'changes'})
+SET c._lock = true
+WITH c, coalesce(c.value, 0) AS base
+SET c.value = base + size($changes)
+REMOVE c._lock
+WITH base
+UNWIND range(0, size($changes) - 1) AS i
+CREATE (x:Change)
+SET x = $changes[i], x.seq = base + i + 1, x.at = $at,
+    x.actor_id = $actor_id, x.actor_name = $actor_name
+"""
+
+PAGE = """
+MATCH (c:Change)
+WHERE c.seq > $since AND ($target IS NULL OR c.target = $target)
+  AND ($actor IS NULL OR c.actor_id = $actor)
+RETURN properties(c) AS change ORDER BY c.seq SKIP $offset LIMIT $limit
+"""
+
+COUNT = """
+MATCH (c:Change)
+WHERE c.seq > $since AND ($target IS NULL OR c.target = $target)
+  AND ($actor IS NULL OR c.actor_id = $actor)
+RETURN count(c) AS n
+"""
+
+
+def record(tx: neo4j.ManagedTransaction, changes: list[dict[str, Any]], at: str,
+           actor_id: str | None, actor_name: str) -> None:
+    """Append changes ({op, kind, target, before, after, ...} with JSON text values)."""
+    if changes:
+        tx.run(RECORD, changes=changes, at=at, actor_id=actor_id,
+               actor_name=actor_name).consume()
+
+
+def page(tx: neo4j.ManagedTransaction, since: int, target: str | None, actor: str | None,
+         offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Changes after `since`, oldest first, and how many there are in all."""
+    params = {"since": since, "target": target, "actor": actor}
+    total = tx.run(COUNT, params).single()
+    rows = tx.run(PAGE, params, offset=offset, limit=limit)
+    return [r["change"] for r in rows], int(total["n"]) if total else 0
