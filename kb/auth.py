@@ -105,7 +105,7 @@ def _presented_key() -> str | None:
 
 def authenticate(db: Database, key: str) -> Caller:
     """The caller a key stands for; Unauthorized if unknown, revoked, expired or wrong."""
-    parts = key.split("_")
+    parts = key.split("_", 2)  # the secret itself may contain "_"
     record = db.read_tx(lambda tx: q.find_key(tx, parts[1])) if (
         len(parts) == 3 and parts[0] == "kb") else None
     if record is None:

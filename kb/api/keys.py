@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -22,12 +23,27 @@ blp = KBBlueprint("keys", __name__, url_prefix="/api/v1",
                   description="API keys (admin role) and the audit trail of every write.")
 
 
+def _utc(text: str) -> str:
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("needs an offset")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _iso_datetime(text: str) -> None:
+    try:
+        _utc(text)
+    except ValueError:
+        raise ma.ValidationError("not an ISO 8601 date-time with an offset") from None
+
+
 class KeySchema(ma.Schema):
     id = fields.String(dump_only=True, metadata={"description": "Public part of the key."})
     name = fields.String(required=True, validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    expires_at = fields.DateTime(load_default=None, format="iso",
-                                 metadata={"description": "Optional expiry (UTC)."})
+    expires_at = fields.String(load_default=None, allow_none=True, validate=_iso_datetime,
+                               metadata={"description": "Optional expiry, ISO 8601 date-time "
+                                                        "with offset, e.g. 2027-01-01T00:00:00Z"})
     created_at = fields.String(dump_only=True)
     revoked_at = fields.String(dump_only=True, allow_none=True)
 
@@ -70,7 +86,7 @@ class Keys(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create an API key; the key itself is in this response only."""
         require("admin")
-        expires = data["expires_at"].isoformat(timespec="seconds") if data["expires_at"] else None
+        expires = _utc(data["expires_at"]) if data["expires_at"] else None
         key, record = create_key(get_db(), data["role"], data["name"], expires)
         return {**record, "key": key}
 
