@@ -78,6 +78,7 @@ def relation_out(rtype: str, source: str, target: str, props: dict[str, Any],
 def export_record(label: str, props: dict[str, Any]) -> dict[str, Any]:
     """An entity as an import/seed record (no system fields)."""
     out = entity_out(label, props)
-    for key in (*SYSTEM_PROPS, "status", "status_since"):
+    derived = ("status", "status_since") if "status_history" in out else ()
+    for key in (*SYSTEM_PROPS, *derived):
         out.pop(key, None)
     return out
