@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,16 +118,10 @@ def schema_apply() -> None:
               default=PROJECT_ROOT / "seed_data", show_default=True)
 def seed(directory: Path) -> None:
     """Load the curated knowledge base from seed_data/ (idempotent)."""
-    from kb.errors import ValidationFailed
     from kb.ingest import load_directory
 
-    with _database() as db:
-        try:
-            report = load_directory(db, directory)
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
-            raise click.ClickException(exc.detail) from exc
+    with _database() as db, _reported_errors():
+        report = load_directory(db, directory)
     click.echo(report.summary())
 
 
@@ -137,8 +133,7 @@ def validate(directory: Path) -> None:
     from kb.ingest import validate_directory
 
     errors = validate_directory(directory)
-    for e in errors:
-        click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
+    _echo_errors(errors)
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) in {directory}")
     click.echo(f"{directory}: valid")
@@ -206,7 +201,6 @@ def import_(path: Path, dry_run: bool) -> None:
     """Import a file or a directory of records (YAML, JSON, NDJSON), all or nothing."""
     from rich.progress import Progress
 
-    from kb.errors import ValidationFailed
     from kb.ingest import load_records, read_file
 
     files = sorted(path.iterdir()) if path.is_dir() else [path]
@@ -217,13 +211,8 @@ def import_(path: Path, dry_run: bool) -> None:
             records += list(read_file(f))
             progress.advance(task, f.stat().st_size)
         progress.add_task(f"validating and writing {len(records)} records", total=None)
-        with _database() as db:
-            try:
-                report = load_records(db, records, dry_run=dry_run)
-            except ValidationFailed as exc:
-                for e in exc.errors:
-                    click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
-                raise click.ClickException(exc.detail) from exc
+        with _database() as db, _reported_errors():
+            report = load_records(db, records, dry_run=dry_run)
     click.echo(report.summary())
 
 
@@ -237,6 +226,23 @@ def export(output: Any, as_of: str | None) -> None:
     with _database() as db:
         for line in export_lines(db, as_of):
             output.write(line)
+
+
+def _echo_errors(errors: list[dict[str, str]]) -> None:
+    for e in errors:
+        click.echo(f"{e.get('record', '?')}: {e['field']}: {e['message']}", err=True)
+
+
+@contextlib.contextmanager
+def _reported_errors() -> Iterator[None]:
+    """Print each invalid record, then fail the command."""
+    from kb.errors import ValidationFailed
+
+    try:
+        yield
+    except ValidationFailed as exc:
+        _echo_errors(exc.errors)
+        raise click.ClickException(exc.detail) from exc
 
 
 class _database:
