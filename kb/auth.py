@@ -144,15 +144,17 @@ def require(role: str) -> Caller:
 
 
 def check_request() -> None:
-    """before_request hook: writes need an editor; reads a reader if KB_READS_REQUIRE_KEY."""
+    """before_request hook: writes need an editor; reads a reader if KB_READS_REQUIRE_KEY.
+
+    Probes, the OpenAPI document and /docs are outside /api/ and never look at keys, so
+    /healthz answers even while the database (which holds the keys) is down.
+    """
+    if not request.path.startswith("/api/"):
+        return
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        if current_app.config["KB_SETTINGS"].reads_require_key and not _public_path():
+        if current_app.config["KB_SETTINGS"].reads_require_key:
             require("reader")
         else:
             caller()  # a bad key is refused even where none is needed
     elif not request.path.startswith("/api/v1/keys"):
         require("editor")
-
-
-def _public_path() -> bool:
-    return not request.path.startswith("/api/")

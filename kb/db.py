@@ -11,15 +11,19 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from flask import Flask, current_app
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from kb.settings import Settings
 
 T = TypeVar("T")
+DOWN_PAUSE_S = 2.0
 Record = dict[str, Any]
 
 
@@ -32,6 +36,7 @@ class Database:
         self._driver: neo4j.Driver | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._down_until = 0.0
         atexit.register(self.close)
 
     @property
@@ -53,7 +58,7 @@ class Database:
             auth=(s.neo4j_user, s.neo4j_password),
             connection_timeout=s.connect_timeout_s,
             connection_acquisition_timeout=s.connect_timeout_s * 2,
-            max_transaction_retry_time=s.connect_timeout_s * 3,
+            max_transaction_retry_time=s.connect_timeout_s,
             liveness_check_timeout=30.0,
             max_connection_pool_size=20,
             # server notifications (e.g. "property key does not exist" on optional fields)
@@ -67,10 +72,29 @@ class Database:
             self._driver.close()
         self._driver = None
 
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        # After a failure to reach Neo4j, fail at once for a moment instead of letting every
+        # request wait out the driver's retries: answers stay fast while the database is
+        # down, and the first request after the pause finds out whether it is back.
+        if time.monotonic() < self._down_until:
+            raise ServiceUnavailable("Neo4j was unreachable moments ago")
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired):
+            self._down_until = time.monotonic() + DOWN_PAUSE_S
+            raise
+
     def read(
         self, query: LiteralString, timeout: float | None = None, **params: Any
     ) -> list[Record]:
         """Run one read query (routed to readers in a cluster) and return its records."""
+        with self._guarded():
+            return self._read(query, timeout, **params)
+
+    def _read(
+        self, query: LiteralString, timeout: float | None = None, **params: Any
+    ) -> list[Record]:
         records, _, _ = self.driver.execute_query(
             neo4j.Query(query, timeout=timeout or self.settings.query_timeout_s),
             params,
@@ -82,12 +106,14 @@ class Database:
     def read_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run a unit of read work in one managed read transaction (KB_QUERY_TIMEOUT bound)."""
         bounded = neo4j.unit_of_work(timeout=self.settings.query_timeout_s)(work)
-        with self.driver.session(database=self.name, default_access_mode=neo4j.READ_ACCESS) as s:
+        with self._guarded(), self.driver.session(
+            database=self.name, default_access_mode=neo4j.READ_ACCESS
+        ) as s:
             return s.execute_read(bounded)
 
     def write_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run a unit of write work in one managed (retried, so idempotent) transaction."""
-        with self.driver.session(database=self.name) as session:
+        with self._guarded(), self.driver.session(database=self.name) as session:
             return session.execute_write(work)
 
     def ping(self) -> None:

@@ -81,5 +81,6 @@ class Export(MethodView):
                   content_type=NDJSON)
     def get(self, args: dict[str, Any]) -> Response:
         """Export the whole knowledge base as NDJSON records (the import format)."""
+        get_db().ping()  # fail with 503 before the 200 and its headers go out
         lines = export_lines(get_db(), args.get("as_of"))
         return Response(stream_with_context(lines), mimetype=NDJSON)
