@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
 
-.PHONY: setup prereqs run stop test lint fmt clean
+.PHONY: setup prereqs run stop test lint fmt clean load
 
 setup: prereqs $(VENV_STAMP) $(JARS_STAMP)
 
@@ -28,11 +28,17 @@ stop:
 	$(BIN)/kb down
 
 lint: $(VENV_STAMP)
-	$(BIN)/ruff check kb tests wsgi.py
+	$(BIN)/ruff check kb tests tools wsgi.py
 	$(BIN)/mypy
 
 test: setup lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# against a running `make run`: 60 s steady, then 60 s with Neo4j stopped for 10 s
+load: $(VENV_STAMP)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[bench]'
+	$(BIN)/python tools/load/run.py
+	$(BIN)/python tools/load/run.py --outage
 
 fmt: $(VENV_STAMP)
 	$(BIN)/ruff check --fix kb tests wsgi.py

@@ -18,7 +18,7 @@ from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from flask import Flask, current_app
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
 
 from kb.settings import Settings
 
@@ -81,7 +81,7 @@ class Database:
             raise ServiceUnavailable("Neo4j was unreachable moments ago")
         try:
             yield
-        except (ServiceUnavailable, SessionExpired):
+        except (ServiceUnavailable, SessionExpired, DatabaseUnavailable):
             self._down_until = time.monotonic() + DOWN_PAUSE_S
             raise
 

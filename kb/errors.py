@@ -13,7 +13,13 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, json
-from neo4j.exceptions import ConstraintError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConstraintError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIME = "application/problem+json"
@@ -159,6 +165,7 @@ def register_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceUnavailable)
     @app.errorhandler(SessionExpired)
+    @app.errorhandler(TransientError)  # e.g. the database shutting down, retries exhausted
     def _db_down(error: Exception) -> Response:
         log.warning("database unavailable: %s", error)
         return problem_response(DatabaseUnavailable())

@@ -8,6 +8,7 @@ KBError subclasses that become problem+json responses.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import neo4j
@@ -19,7 +20,7 @@ from kb.errors import Conflict, KBError, NotFound, ValidationFailed
 from kb.model import get_model
 from kb.queries import entities as q
 from kb.queries import writes as w
-from kb.records import entity_out, entity_props, relation_out, relation_props
+from kb.records import entity_out, entity_props, export_record, relation_out, relation_props
 from kb.schemas import entity_schema
 
 HIDDEN_IN_SUMMARY = ("content_hash", "created_at", "updated_at")
@@ -109,19 +110,38 @@ class Store:
     def replace(self, label: str, entity_id: str, data: dict[str, Any],
                 expected: int | None = None) -> dict[str, Any]:
         """Replace an existing entity's fields; NotFound if absent, 412 if stale."""
-        props = entity_props({**data, "id": entity_id})
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            before = self._locked(tx, label, entity_id, expected)
-            check_sources(tx, data)
-            stamp = now()
-            row = {"id": entity_id, "props": props}
-            if w.upsert_entities(tx, label, [row], stamp)[entity_id] == "updated":
-                audit.record(tx, self.who, stamp, [
-                    audit.change("update", label, entity_id, before, props)])
-
-        self.db.write_tx(work)
+        self.db.write_tx(lambda tx: self._write(tx, label, entity_id, expected, lambda _: data))
         return self.get(label, entity_id)
+
+    def patch(self, label: str, entity_id: str, changes: dict[str, Any],
+              expected: int | None = None) -> dict[str, Any]:
+        """Apply changes (null removes a field) and re-validate the whole entity.
+
+        The merge happens under the entity's write lock, so concurrent patches without
+        If-Match each apply in turn instead of failing.
+        """
+        def merged(before: dict[str, Any]) -> dict[str, Any]:
+            current = export_record(label, before)
+            current.pop("entity", None)
+            combined = {k: v for k, v in {**current, **changes}.items() if v is not None}
+            loaded: dict[str, Any] = entity_schema(label)().load(combined)
+            return loaded
+
+        self.db.write_tx(lambda tx: self._write(tx, label, entity_id, expected, merged))
+        return self.get(label, entity_id)
+
+    def _write(self, tx: neo4j.ManagedTransaction, label: str, entity_id: str,
+               expected: int | None, new_data: Callable[[dict[str, Any]], dict[str, Any]]
+               ) -> None:
+        before = self._locked(tx, label, entity_id, expected)
+        data = new_data(before)
+        props = entity_props({**data, "id": entity_id})
+        check_sources(tx, data)
+        stamp = now()
+        row = {"id": entity_id, "props": props}
+        if w.upsert_entities(tx, label, [row], stamp)[entity_id] == "updated":
+            audit.record(tx, self.who, stamp, [
+                audit.change("update", label, entity_id, before, props)])
 
     def _locked(self, tx: neo4j.ManagedTransaction, label: str, entity_id: str,
                 expected: int | None) -> dict[str, Any]:
@@ -133,17 +153,6 @@ class Store:
                 f"{label} {entity_id!r} is at version {before.get('version')}, not {expected}",
                 current_version=before.get("version"))
         return before
-
-    def patch(self, label: str, entity_id: str, changes: dict[str, Any],
-              expected: int | None = None) -> dict[str, Any]:
-        """Apply changes (null removes a field), re-validate the whole entity, replace."""
-        current = self.get(label, entity_id)
-        merged = {k: v for k, v in current.items() if k != "relations"}
-        merged.update(changes)
-        merged = {k: v for k, v in merged.items() if v is not None}
-        data = entity_schema(label)().load(merged)
-        return self.replace(label, entity_id, data,
-                            expected if expected is not None else current["version"])
 
     def delete(self, label: str, entity_id: str, expected: int | None = None) -> None:
         """Delete an entity and its relations; a Source still cited cannot go."""

@@ -279,3 +279,25 @@ def test_export_as_of_leaves_out_relations_not_valid_then(client: FlaskClient,
 def test_generated_records_are_importable(db: Database, empty_kb: KB) -> None:
     report = load_records(db, [("g", r) for r in generated_records() + BASE_RECORDS])
     assert set(report.totals()) == {"unchanged"}
+
+
+def test_concurrent_patches_without_if_match_all_apply(app: Flask, api_keys: dict[str, str],
+                                                       client: FlaskClient,
+                                                       empty_kb: KB) -> None:
+    assert client.post("/api/v1/forces", json=FORCE).status_code == 201
+    statuses: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def patch(n: int) -> None:
+        c = with_key(app, api_keys["editor"])
+        barrier.wait()
+        statuses.append(c.patch("/api/v1/forces/f1", json={"aliases": [f"alias {n}"]}
+                                ).status_code)
+
+    threads = [threading.Thread(target=patch, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 4  # documented: without If-Match the last writer wins
+    assert client.get("/api/v1/forces/f1").json["version"] == 5  # type: ignore[index]
