@@ -52,6 +52,7 @@ def test_hostile_strings_are_harmless(client: FlaskClient, graph_kb: KB, templat
     "mechanisms?" + "&".join(f"between=a{i}" for i in range(7)),
     "timeline?" + "&".join(f"entity=a{i}" for i in range(11)),
     "dossier?between=a&between=b&between=c",
+    "paths?from=idf&to=IDF",  # the same entity twice (the shortest-path search refuses it)
 ])
 def test_caps_are_enforced(client: FlaskClient, graph_kb: KB, query: str) -> None:
     resp = client.get(f"/api/v1/{query}")
