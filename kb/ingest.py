@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,9 +82,7 @@ class Report:
             total = sum(outcomes.values())
             detail = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
             lines.append(f"  {name:<16} {total:>5}  ({detail})")
-        totals = Counter[str]()
-        for (_, outcome), n in self.counts.items():
-            totals[outcome] += n
+        totals = self.totals()
         lines.append("  total: " + ", ".join(f"{n} {o}" for o, n in sorted(totals.items())))
         return "\n".join(lines)
 
@@ -240,29 +238,34 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     report, stamp, changes = Report(dry_run=dry_run), now(), []
     for label, items in batch.entities.items():
         rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
-        stored = q.stored_entities(tx, label, [r["id"] for r in rows])
-        outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
-        if not dry_run:
-            w.upsert_entities(tx, label, rows, stamp)
-        report.add(label, outcomes)
-        changes += _changes(label, rows, stored, outcomes)
+        changes += _merge(tx, label, rows, q.stored_entities, w.upsert_entities, report,
+                          stamp, dry_run)
     for rtype, rels in batch.relations.items():
-        rows = [{"id": "", "from": r["from"], "to": r["to"],
-                 "props": relation_props(rtype, {k: v for k, v in r.items() if k != "_origin"})}
-                for r in rels]
-        for row in rows:
-            row["id"] = row["props"]["id"]
-        stored = q.stored_relations(tx, rtype, [r["id"] for r in rows])
-        outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
-        if not dry_run:
-            w.upsert_relations(tx, rtype, rows, stamp)
-        report.add(rtype, outcomes)
-        changes += _changes(rtype, rows, stored, outcomes)
+        rows = []
+        for rel in rels:
+            props = relation_props(rtype, {k: v for k, v in rel.items() if k != "_origin"})
+            rows.append({"id": props["id"], "from": rel["from"], "to": rel["to"],
+                         "props": props})
+        changes += _merge(tx, rtype, rows, q.stored_relations, w.upsert_relations, report,
+                          stamp, dry_run)
     if not dry_run:
         summary = {"op": "import", "kind": "batch", "target": "import",
                    "counts": json.dumps(report.totals(), sort_keys=True)}
         audit.record(tx, who, stamp, [*changes, summary])
     return report
+
+
+def _merge(tx: neo4j.ManagedTransaction, kind: str, rows: list[dict[str, Any]],
+           stored_of: Callable[..., dict[str, dict[str, Any]]],
+           upsert: Callable[..., dict[str, str]], report: Report, stamp: str,
+           dry_run: bool) -> list[dict[str, Any]]:
+    """Write one kind's (or type's) rows; count outcomes; return their audit entries."""
+    stored = stored_of(tx, kind, [r["id"] for r in rows])
+    outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
+    if not dry_run:
+        upsert(tx, kind, rows, stamp)
+    report.add(kind, outcomes)
+    return _changes(kind, rows, stored, outcomes)
 
 
 def _outcome(stored: dict[str, Any] | None, props: dict[str, Any]) -> str:
