@@ -33,7 +33,11 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
         return result, headers
 
     def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
-        super()._document_pagination_metadata(spec, resp_doc)
+        headers = resp_doc.setdefault("headers", {})
+        # the header carries JSON text, so it is documented as a string, not as an object
+        headers[self.PAGINATION_HEADER_NAME] = {
+            "description": "JSON text: total, total_pages, first_page, last_page, page, "
+                           "previous_page, next_page.", "schema": {"type": "string"}}
         resp_doc["headers"]["Link"] = {
             "description": "RFC 8288 links to the first, prev, next and last pages.",
             "schema": {"type": "string"}}
