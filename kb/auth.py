@@ -149,8 +149,8 @@ def check_request() -> None:
     Probes, the OpenAPI document and /docs are outside /api/ and never look at keys, so
     /healthz answers even while the database (which holds the keys) is down.
     """
-    if not request.path.startswith("/api/"):
-        return
+    if not request.path.startswith("/api/") or request.routing_exception is not None:
+        return  # probes and docs need no key; unknown routes and methods are 404/405 first
     if request.method in ("GET", "HEAD", "OPTIONS"):
         if current_app.config["KB_SETTINGS"].reads_require_key:
             require("reader")

@@ -73,6 +73,13 @@ def test_x_api_key_header_and_bad_keys(app: Flask, api_keys: dict[str, str],
         assert "WWW-Authenticate" in resp.headers
 
 
+def test_unknown_routes_and_methods_answer_before_keys(app: Flask, empty_kb: KB) -> None:
+    stranger = with_key(app, "kb_000000000000_nope")
+    assert stranger.open("/api/v1/forces", method="TRACE").status_code == 405
+    assert stranger.get("/api/v1/nothing-here").status_code == 404
+    assert stranger.get("/api/v1/forces").status_code == 401
+
+
 def test_revoked_and_expired_keys_fail(app: Flask, db: Database, api_keys: dict[str, str],
                                        empty_kb: KB) -> None:
     admin = with_key(app, api_keys["admin"])
