@@ -85,10 +85,6 @@ class Model:
         """The allowed values of a vocabulary, in model order."""
         return list(self.vocabularies[name])
 
-    def kind_by_path(self, path: str) -> EntityKind:
-        """The entity kind whose collection is /api/v1/<path>."""
-        return next(k for k in self.entities.values() if k.path == path)
-
 
 def _fields(raw: dict[str, Any] | None) -> dict[str, FieldSpec]:
     return {name: FieldSpec(name=name, **spec) for name, spec in (raw or {}).items()}

@@ -23,9 +23,6 @@ class Resolved:
     name: str
     entity: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"id": self.id, "name": self.name, "entity": self.entity}
-
 
 def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None) -> Resolved:
     """The one entity `text` names; 400 (listing candidates) if several, 404 if none."""

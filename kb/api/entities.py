@@ -13,7 +13,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb.api.etags import IF_MATCH_DOC, cache_headers, expected_version, not_modified
-from kb.api.paging import KBBlueprint
+from kb.api.paging import KBBlueprint, window
 from kb.auth import caller
 from kb.coverage import between
 from kb.dates import today
@@ -96,11 +96,11 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
             if "between" in args or "as_of" in args:
                 items = between_answer(label, args)
                 page.item_count = len(items)
-                offset = (page.page - 1) * page.page_size
-                return items[offset:offset + page.page_size]
+                offset, limit = window(page)
+                return items[offset:offset + limit]
             sort = args.pop("sort")
-            query = ListQuery(kind, filters=args, sort=sort,
-                              offset=(page.page - 1) * page.page_size, limit=page.page_size)
+            offset, limit = window(page)
+            query = ListQuery(kind, filters=args, sort=sort, offset=offset, limit=limit)
             items, page.item_count = _store().find(query)
             return items
 

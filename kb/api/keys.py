@@ -11,7 +11,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb import audit
-from kb.api.paging import KBBlueprint
+from kb.api.paging import KBBlueprint, window
 from kb.auth import ROLES, create_key, require
 from kb.db import get_db
 from kb.errors import NotFound
@@ -114,6 +114,5 @@ class Changes(MethodView):
         """
         page = pagination_parameters
         rows, page.item_count = get_db().read_tx(lambda tx: audit_q.page(
-            tx, args["since"], args.get("entity"), args.get("actor"),
-            (page.page - 1) * page.page_size, page.page_size))
+            tx, args["since"], args.get("entity"), args.get("actor"), *window(page)))
         return [audit.out(r) for r in rows]

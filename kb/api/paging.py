@@ -45,6 +45,11 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
             "description": "How many items match in all.", "schema": {"type": "integer"}}
 
 
+def window(page: Any) -> tuple[int, int]:
+    """(offset, limit) of the requested page."""
+    return (page.page - 1) * page.page_size, page.page_size
+
+
 def _page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb.api.entities import ListArgsBase
-from kb.api.paging import KBBlueprint
+from kb.api.paging import KBBlueprint, window
 from kb.auth import caller
 from kb.db import get_db
 from kb.model import get_model
@@ -38,8 +38,7 @@ class Relations(MethodView):
         """List relations, optionally of one type, from and/or to given ids."""
         page = pagination_parameters
         items, page.item_count = Store(get_db(), caller()).list_relations(
-            args.get("type"), args.get("from_"), args.get("to"),
-            (page.page - 1) * page.page_size, page.page_size)
+            args.get("type"), args.get("from_"), args.get("to"), *window(page))
         return items
 
     @blp.arguments(RelationInputSchema)

@@ -46,6 +46,7 @@ def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_h
 NEIGHBOURS = f"""
 UNWIND $frontier AS fid
 MATCH (x:Entity {{id: fid}})-[r]-(n:Entity) USING INDEX x:Entity(id)
+// none(...) rather than NOT IN: the planner would turn NOT IN into a full scan of the id index
 WHERE none(f IN $frontier WHERE f = n.id) AND {valid_at('r')}
   AND any(l IN labels(n) WHERE l IN $kinds)
 RETURN DISTINCT {node_map('n')} AS node
@@ -76,6 +77,8 @@ def edges_among(tx: neo4j.ManagedTransaction, ids: list[str],
     return [dict(r) for r in tx.run(trusted(EDGES_AMONG), ids=ids, **params)]
 
 
+# coalesce(x, '') <> '' rather than IS NOT NULL: the latter tempts the planner into scanning
+# a whole property index instead of expanding from the entity it already has
 TIMELINE = """
 UNWIND $ids AS eid
 MATCH (e:Entity {id: eid}) USING INDEX e:Entity(id)
