@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
 
-.PHONY: setup prereqs run stop test lint fmt clean load
+.PHONY: setup prereqs run stop test fuzz lint fmt clean load
 
 setup: prereqs $(VENV_STAMP) $(JARS_STAMP)
 
@@ -33,6 +33,10 @@ lint: $(VENV_STAMP)
 
 test: setup lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Schemathesis alone (make test runs it too): its own Neo4j, seed data, gunicorn
+fuzz: setup
+	$(BIN)/pytest tests/test_fuzz.py -s $(PYTEST_ARGS)
 
 # against a running `make run`: 60 s steady, then 60 s with Neo4j stopped for 10 s
 load: $(VENV_STAMP)

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from kb import auth, db
+from kb.api.openapi import finish_spec
 from kb.api.problems import make_api
 from kb.errors import register_handlers
 from kb.settings import Settings, load_settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(analysis.blp)
     api.register_blueprint(bulk.blp)
     api.register_blueprint(keys.blp)
+    finish_spec(api.spec)
     return app
 
 

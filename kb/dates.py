@@ -17,7 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+PARTIAL_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+# The same rule as JSON Schema, for the OpenAPI document: a year or a month by pattern
+# (no year 0000, months 01-12), a day as a real calendar date.
+PARTIAL_DATE_JSON_SCHEMA = {"anyOf": [
+    {"pattern": r"^(?!0000)[0-9]{4}(-(0[1-9]|1[0-2]))?$"},
+    {"format": "date"},
+]}
 _LO_PAD = "0000-01-01"
 _HI_PAD = "9999-12-31"
 

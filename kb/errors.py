@@ -83,7 +83,21 @@ class NotFound(KBError):
 
 
 class Conflict(KBError):
+    """A well-formed request that the knowledge base's current contents do not allow."""
+
     status, title, slug = 409, "Conflict", "conflict"
+
+
+class AmbiguousName(Conflict):
+    """A name that several entities bear; the body lists them as `candidates`."""
+
+    slug = "ambiguous-name"
+
+
+class UnresolvedReference(Conflict):
+    """An id in the request names no entity, or one of the wrong kind."""
+
+    slug = "unresolved-reference"
 
 
 class DatabaseUnavailable(KBError):

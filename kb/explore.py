@@ -23,7 +23,13 @@ DEFAULT_VIA = [k for k in get_model().entities if k not in ("Domain", "Source")]
 
 def paths(db: Database, source: str, target: str, max_hops: int, via: list[str],
           limit: int) -> list[dict[str, Any]]:
-    """Shortest paths between two entities, each as nodes and typed relations."""
+    """Shortest paths between two entities, each as nodes and typed relations.
+
+    From an entity to itself there is one path: zero relations long.
+    """
+    if source == target:
+        return [{"length": 0, "nodes": [db.read_tx(lambda tx: q.node(tx, source))],
+                 "relations": []}]
     rows = db.read_tx(lambda tx: q.shortest_paths(tx, source, target, max_hops, via, limit * 4))
     # parallel relations (a host who also headed the delegation) give the same walk twice
     walks: dict[tuple[str, ...], dict[str, Any]] = {}
@@ -38,8 +44,7 @@ def graph(db: Database, center: str, depth: int, kinds: list[str], asof: str,
     params = asof_params(asof)
 
     def work(tx: Any) -> dict[str, Any]:
-        start = tx.run("MATCH (n:Entity {id: $id}) RETURN " + q.node_map("n") + " AS node",
-                       id=center).single()["node"]
+        start = q.node(tx, center)
         nodes, frontier, truncated = [{**start, "depth": 0}], [center], False
         for level in range(1, depth + 1):
             room = limit - len(nodes)

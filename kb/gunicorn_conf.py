@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from gunicorn import util
+
+from kb.errors import PROBLEM_MIME
 from kb.settings import load_settings
 
 _settings = load_settings()
@@ -21,6 +25,9 @@ accesslog = "-"
 # no --preload: each worker builds its own Neo4j driver after the fork
 preload_app = False
 pidfile = str(_settings.data_dir / "gunicorn.pid")
+# gunicorn's largest finite value: a query string of six long `between` names still fits,
+# and longer request lines get a 414 problem document (below) instead of reaching Flask.
+limit_request_line = 8190
 
 
 def worker_exit(server: Any, worker: Any) -> None:
@@ -29,3 +36,21 @@ def worker_exit(server: Any, worker: Any) -> None:
     extensions = getattr(app, "extensions", {})
     if "kb.db" in extensions:
         extensions["kb.db"].close()
+
+
+def write_problem(sock: Any, status: int, reason: str, message: str) -> None:
+    """Answer a request gunicorn rejects itself (414, 431, bad request line) as problem+json.
+
+    gunicorn writes these before the app sees the request, as text/html; clients of this
+    API expect every error in the one RFC 9457 shape.
+    """
+    slug = reason.lower().replace(" ", "-")
+    body = json.dumps({"type": f"/problems/{slug}", "title": reason, "status": status,
+                       "detail": message}).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: {PROBLEM_MIME}\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# the only caller is gunicorn's Worker.handle_error (gunicorn pinned in pyproject.toml)
+util.write_error = write_problem

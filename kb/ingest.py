@@ -24,7 +24,7 @@ import yaml
 from kb import audit
 from kb.auth import SYSTEM, Caller
 from kb.db import Database
-from kb.errors import ValidationFailed, field_errors
+from kb.errors import Conflict, ValidationFailed, field_errors
 from kb.model import get_model
 from kb.queries import entities as q
 from kb.queries import writes as w
@@ -48,6 +48,8 @@ class Batch:
     relations: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     kinds: dict[str, str] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
+    # the same id twice with different contents: each record may be valid, the pair is not
+    duplicates: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -152,18 +154,18 @@ def validate_records(records: Iterable[tuple[str, Any]],
         try:
             if "entity" in record:
                 label = record["entity"]
-                if label not in model.entities:
+                if not isinstance(label, str) or label not in model.entities:
                     raise ma.ValidationError({"entity": [f"unknown entity kind {label!r}"]})
                 data = entity_schema(label)().load(body)
                 if require_sources and label not in UNSOURCED and not data.get("sources"):
                     raise ma.ValidationError({"sources": ["seed facts must cite a Source"]})
                 if data["id"] in batch.kinds:
-                    raise ma.ValidationError(
-                        {"id": [f"duplicate id, first in {batch.origin[data['id']]}"]})
+                    _repeated(batch, origin, label, data)
+                    continue
                 batch.entities[label].append(data)
                 batch.kinds[data["id"]] = label
                 batch.origin[data["id"]] = origin
-            elif record.get("type") in model.relations:
+            elif isinstance(record.get("type"), str) and record["type"] in model.relations:
                 data = relation_schema(record["type"])().load(body)
                 batch.relations[data["type"]].append({**data, "_origin": origin})
             else:
@@ -172,6 +174,15 @@ def validate_records(records: Iterable[tuple[str, Any]],
         except ma.ValidationError as exc:
             errors += _record_errors(origin, record, exc.messages)
     return batch, errors
+
+
+def _repeated(batch: Batch, origin: str, label: str, data: dict[str, Any]) -> None:
+    """A second record with a known id: the same record again is dropped, another clashes."""
+    first = batch.kinds[data["id"]]
+    if first == label and data in batch.entities[label]:
+        return
+    batch.duplicates += _record_errors(origin, data, {
+        "id": [f"the same id with other contents in {batch.origin[data['id']]}"]})
 
 
 def _cited(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -231,10 +242,11 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
                 "message": f"id already used by a {existing[i]}"}
                for i, kind in batch.kinds.items() if existing.get(i, kind) != kind]
-    errors = clashes + check_references(batch, known)
+    errors = batch.duplicates + clashes + check_references(batch, known)
     if errors:
-        raise ValidationFailed(f"{len(errors)} problem(s) in the records; nothing was written",
-                               errors=errors)
+        # well-formed records that do not fit together or with what is stored
+        raise Conflict(f"{len(errors)} record(s) clash or refer to missing entities; nothing "
+                       "was written", errors=errors)
     report, stamp, changes = Report(dry_run=dry_run), now(), []
     for label, items in batch.entities.items():
         rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
@@ -326,4 +338,4 @@ def load_directory(db: Database, directory: Path) -> Report:
 def validate_directory(directory: Path) -> list[dict[str, str]]:
     """Offline check of a seed directory: schemas and references within it."""
     batch, errors = validate_records(seed_records(directory), require_sources=True)
-    return errors + check_references(batch, {})
+    return errors + batch.duplicates + check_references(batch, {})

@@ -38,6 +38,7 @@ class FilterSpec:
     direction: str = "out"
     date_from: str | None = None
     date_to: str | None = None
+    start_field: str | None = None
     end_field: str | None = None
     open_ended: bool = False
     text: bool = False

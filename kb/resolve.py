@@ -6,8 +6,10 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import fields, validate
+
 from kb.db import Database
-from kb.errors import BadRequest, NotFound, ValidationFailed
+from kb.errors import AmbiguousName, NotFound, ValidationFailed
 from kb.model import get_model
 from kb.queries import lookup as q
 from kb.text import normalize
@@ -25,7 +27,7 @@ class Resolved:
 
 
 def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None) -> Resolved:
-    """The one entity `text` names; 400 (listing candidates) if several, 404 if none."""
+    """The one entity `text` names; 409 (listing candidates) if several, 404 if none."""
     key = normalize(text)
     rows = db.read_tx(lambda tx: q.lookup(tx, text, key, kinds))
     exact = [r for r in rows if r["exact"] == 0]
@@ -35,7 +37,7 @@ def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None)
     where = f" among {', '.join(kinds)}" if kinds else ""
     if rows:
         candidates = [{k: r[k] for k in ("id", "name", "entity")} for r in rows]
-        raise BadRequest(
+        raise AmbiguousName(
             f"{text!r} is ambiguous{where}: name one of the candidates by its id",
             errors=[{"field": field, "location": "query", "message": "ambiguous name"}],
             candidates=candidates)
@@ -43,6 +45,23 @@ def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None)
     raise NotFound(f"nothing named {text!r}{where}",
                    errors=[{"field": field, "location": "query", "message": "unknown name"}],
                    suggestions=suggestions)
+
+
+def domain_names() -> list[str]:
+    """Every way to name a Domain: ids, names and aliases (as the OpenAPI enum shows them)."""
+    names: list[str] = []
+    for value, meta in get_model().vocabularies["domain"].items():
+        names += [value, meta.get("name", value), *meta.get("aliases", [])]
+    return list(dict.fromkeys(names))
+
+
+def domain_field(**kwargs: Any) -> fields.Field[Any]:
+    """A query parameter naming a Domain; resolved later by `resolve_domain`."""
+    meta = kwargs.setdefault("metadata", {})
+    meta["enum"] = domain_names()
+    meta["description"] = (meta.get("description", "A Domain.").replace(" id.", "")
+                           + " By id, name or alias; case is ignored.")
+    return fields.String(validate=validate.Length(1, 50), **kwargs)
 
 
 def resolve_domain(text: str, field: str = "domain") -> str:
@@ -57,17 +76,15 @@ def resolve_domain(text: str, field: str = "domain") -> str:
         "message": f"one of {', '.join(get_model().vocabulary('domain'))} (or an alias)"}])
 
 
-def lucene_query(text: str) -> str:
+def lucene_query(text: str) -> str | None:
     """A Lucene query for typed text: each word exact, as a prefix, or within 2 edits.
 
     Normalising first leaves only letters, digits and spaces, so no Lucene syntax from the
-    input survives into the query.
+    input survives into the query. None if no letter or digit is left: nothing can match.
     """
     words = [w for w in normalize(text).split() if w][:10]
     if not words:
-        raise BadRequest("the search text has no letters or digits",
-                         errors=[{"field": "q", "location": "query",
-                                  "message": "nothing to search for"}])
+        return None
     parts = [f"({w}^4 OR {w}*^2 OR {w}~)" if len(w) > 2 else f"({w}^4 OR {w}*^2)" for w in words]
     return " AND ".join(parts)
 
@@ -75,6 +92,8 @@ def lucene_query(text: str) -> str:
 def search(db: Database, text: str, kinds: list[str] | None, limit: int) -> list[dict[str, Any]]:
     """Ranked hits, each saying which of its names matched best."""
     lucene = lucene_query(text)
+    if lucene is None:
+        return []
     hits = db.read_tx(lambda tx: q.search(tx, lucene, kinds, limit))
     wanted = normalize(text)
     for hit in hits:
@@ -91,8 +110,5 @@ def _likeness(wanted: str, name: str) -> float:
 
 def suggest(db: Database, text: str, kinds: list[str] | None) -> list[dict[str, Any]]:
     """Up to three close names, for a 404's `suggestions`."""
-    try:
-        hits = search(db, text, kinds, 3)
-    except BadRequest:
-        return []
+    hits = search(db, text, kinds, 3)
     return [{k: h[k] for k in ("id", "name", "entity")} for h in hits]

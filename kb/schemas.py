@@ -12,10 +12,11 @@ import marshmallow as ma
 import pycountry
 from marshmallow import fields, validate
 
-from kb.dates import PARTIAL_DATE, is_partial_date, lo
+from kb.dates import PARTIAL_DATE_JSON_SCHEMA, is_partial_date, lo
 from kb.model import EntityKind, FieldSpec, Model, RelationKind, get_model
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+URL = r"^https?://[^\s/?#]+[^\s]*$"
 # Fields the service sets itself; accepted and ignored on input so GET -> PUT round-trips.
 READ_ONLY = ("entity", "version", "created_at", "updated_at", "relations")
 DERIVED_STATUS = ("status", "status_since")  # read-only where derived from status_history
@@ -29,8 +30,10 @@ class PartialDate(fields.String):
     """A date of year, month or day precision: 2015, 2015-10, 2015-10-06."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {}).setdefault("example", "2015-10-06")
-        super().__init__(validate=validate.Regexp(PARTIAL_DATE.pattern), **kwargs)
+        meta = kwargs.setdefault("metadata", {})
+        meta.setdefault("example", "2015-10-06")
+        meta.update(PARTIAL_DATE_JSON_SCHEMA)
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -39,11 +42,17 @@ class PartialDate(fields.String):
         return text
 
 
-def _iso3(value: str) -> None:
-    known = pycountry.countries.get(alpha_3=value) or pycountry.historic_countries.get(
-        alpha_3=value)
-    if known is None or value != value.upper():
-        raise ma.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-3 code (e.g. ISR).")
+@cache
+def iso3_codes() -> list[str]:
+    """ISO 3166-1 alpha-3 codes, current and historic (e.g. SUN for the Soviet Union)."""
+    codes = [c.alpha_3 for c in pycountry.countries]
+    codes += [c.alpha_3 for c in pycountry.historic_countries]
+    return sorted(set(codes))
+
+
+def _iso3() -> validate.Validator:
+    return validate.OneOf(iso3_codes(),
+                          error="{input!r} is not an ISO 3166-1 alpha-3 code (e.g. ISR).")
 
 
 class StatusEntrySchema(ma.Schema):
@@ -80,7 +89,9 @@ def make_field(spec: FieldSpec, model: Model) -> fields.Field[Any]:
         case "number":
             return fields.Float(allow_nan=False, **common)
         case "url":
-            return fields.Url(validate=validate.Length(max=2000), **common)
+            # a plain pattern, so the OpenAPI document states exactly what is checked
+            return fields.String(validate=[validate.Length(max=2000), validate.Regexp(
+                URL, error="must be an http(s) URL")], **common)
         case "string_list":
             return fields.List(fields.String(validate=validate.Length(1, 500)),
                                validate=validate.Length(max=200), **common)
@@ -172,21 +183,40 @@ def _between_fields() -> dict[str, fields.Field[Any]]:
     }
 
 
-@cache
-def entity_schema(label: str) -> type[EntityBase]:
-    """The schema class of an entity kind (input validation and output)."""
+def _input_fields(kind: EntityKind) -> dict[str, fields.Field[Any]]:
     model = get_model()
-    kind = model.entities[label]
     attrs: dict[str, Any] = {name: make_field(spec, model) for name, spec in kind.fields.items()}
-    id_validate = _iso3 if kind.id_style == "iso3" else validate.Regexp(
+    id_validate = _iso3() if kind.id_style == "iso3" else validate.Regexp(
         SLUG, error="must be a lower-case slug: letters, digits and single hyphens")
     attrs["id"] = fields.String(required=True, validate=[validate.Length(1, 100), id_validate],
                                 metadata={"description": kind.fields["id"].description})
-    attrs.update(_output_fields(kind))
+    return attrs
+
+
+@cache
+def entity_schema(label: str) -> type[EntityBase]:
+    """The schema class of an entity kind (input validation and output)."""
+    kind = get_model().entities[label]
+    attrs = {**_input_fields(kind), **_output_fields(kind)}
     schema: type[EntityBase] = EntityBase.from_dict(attrs, name=label)  # type: ignore[assignment]
     schema.__doc__ = kind.description
     if "status_history" in kind.fields:
         schema.read_only_fields = READ_ONLY + DERIVED_STATUS
+    return schema
+
+
+class RecordBase(ma.Schema):
+    class Meta:
+        ordered = True
+
+
+@cache
+def record_schema(label: str) -> type[ma.Schema]:
+    """An entity as an import record: `entity: <label>` and its input fields (documents imports)."""
+    attrs = _input_fields(get_model().entities[label])
+    attrs["entity"] = fields.String(required=True, validate=validate.OneOf([label]))
+    schema: type[ma.Schema] = RecordBase.from_dict(attrs, name=f"{label}Record")
+    schema.__doc__ = f"A {label} record."
     return schema
 
 
@@ -216,7 +246,7 @@ def relation_schema(rtype: str) -> type[ma.Schema]:
     model = get_model()
     rel: RelationKind = model.relations[rtype]
     attrs = _relation_fields(model, rel.fields)
-    attrs["type"] = fields.String(required=True, validate=validate.Equal(rtype))
+    attrs["type"] = fields.String(required=True, validate=validate.OneOf([rtype]))
     schema: type[ma.Schema] = RelationBase.from_dict(attrs, name=f"{rtype}Relation")
     return schema
 

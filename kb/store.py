@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import marshmallow as ma
 import neo4j
 
 from kb import audit
 from kb.auth import SYSTEM, Caller
 from kb.db import Database
-from kb.errors import Conflict, KBError, NotFound, ValidationFailed
+from kb.errors import Conflict, KBError, NotFound, UnresolvedReference, field_errors
 from kb.model import get_model
 from kb.queries import entities as q
 from kb.queries import writes as w
@@ -63,10 +64,10 @@ def source_errors(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> list[di
 
 
 def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
-    """Raise ValidationFailed unless every cited source exists."""
+    """Raise UnresolvedReference unless every cited source exists."""
     errors = source_errors(tx, data)
     if errors:
-        raise ValidationFailed("sources must name existing Sources", errors=errors)
+        raise UnresolvedReference("sources must name existing Sources", errors=errors)
 
 
 class Store:
@@ -124,7 +125,13 @@ class Store:
             current = export_record(label, before)
             current.pop("entity", None)
             combined = {k: v for k, v in {**current, **changes}.items() if v is not None}
-            loaded: dict[str, Any] = entity_schema(label)().load(combined)
+            try:
+                loaded: dict[str, Any] = entity_schema(label)().load(combined)
+            except ma.ValidationError as exc:
+                # the change was valid on its own (checked by the view): it is the stored
+                # fields it meets that it does not fit, e.g. an end before the stored start
+                raise Conflict(f"the change does not fit the stored {label}: see `errors`",
+                               errors=list(field_errors(exc.messages, "json"))) from exc
             return loaded
 
         self.db.write_tx(lambda tx: self._write(tx, label, entity_id, expected, merged))
@@ -187,7 +194,8 @@ class Store:
                         end, f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}"))
             errors += source_errors(tx, data)
             if errors:
-                raise ValidationFailed(f"this {rtype} relation is not valid", errors=errors)
+                raise UnresolvedReference(f"this {rtype} relation does not fit the knowledge "
+                                          "base: see `errors`", errors=errors)
             stamp = now()
             row = {"from": data["from"], "to": data["to"], "props": props}
             outcome = w.upsert_relations(tx, rtype, [row], stamp)[props["id"]]

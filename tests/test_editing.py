@@ -149,6 +149,42 @@ def test_if_match_and_etags(client: FlaskClient, empty_kb: KB) -> None:
     assert client.delete("/api/v1/forces/f1", headers={"If-Match": '"3"'}).status_code == 204
 
 
+@pytest.mark.parametrize("header", ['W/"1"', '"one"', "", '"1", "2"', '"' + "9" * 19 + '"'])
+def test_if_match_that_is_no_etag_of_ours_is_422(client: FlaskClient, empty_kb: KB,
+                                                 header: str) -> None:
+    client.post("/api/v1/forces", json=FORCE)
+    resp = client.patch("/api/v1/forces/f1", json={"name": "A"}, headers={"If-Match": header})
+    assert resp.status_code == 422, resp.json
+    assert resp.json["errors"][0]["field"] == "If-Match"  # type: ignore[index]
+    assert client.get("/api/v1/forces/f1").json["name"] == FORCE["name"]  # type: ignore[index]
+    bare = client.patch("/api/v1/forces/f1", json={"name": "A"}, headers={"If-Match": "1"})
+    assert bare.status_code == 200, bare.json  # the version without its quotes
+
+
+def test_patch_without_a_body_is_refused(client: FlaskClient, empty_kb: KB) -> None:
+    client.post("/api/v1/forces", json=FORCE)
+    resp = client.patch("/api/v1/forces/f1", content_type="application/json")
+    assert resp.status_code == 422, resp.json
+    assert client.get("/api/v1/forces/f1").headers["ETag"] == '"1"'  # unchanged
+
+
+def test_a_patch_that_does_not_fit_the_stored_fields_conflicts(client: FlaskClient,
+                                                               empty_kb: KB) -> None:
+    client.post("/api/v1/forces", json={**FORCE, "founded_on": "1948-05"})
+    resp = client.patch("/api/v1/forces/f1", json={"dissolved_on": "1947"})
+    assert resp.status_code == 409, resp.json
+    assert resp.json["errors"][0]["field"] == "dissolved_on"  # type: ignore[index]
+    assert client.get("/api/v1/forces/f1").headers["ETag"] == '"1"'  # unchanged
+
+
+def test_a_key_cannot_revoke_itself(app: Flask, db: Database, empty_kb: KB) -> None:
+    key, record = create_key(db, "admin", "self-revoking admin")
+    admin = with_key(app, key)
+    resp = admin.delete(f"/api/v1/keys/{record['id']}")
+    assert resp.status_code == 409, resp.json
+    assert admin.get("/api/v1/keys").status_code == 200  # still valid
+
+
 def test_concurrent_updates_with_one_etag_one_wins(app: Flask, api_keys: dict[str, str],
                                                    client: FlaskClient, empty_kb: KB) -> None:
     assert client.post("/api/v1/forces", json=FORCE).status_code == 201
@@ -197,7 +233,14 @@ def test_import_is_all_or_nothing_and_names_the_bad_record(client: FlaskClient,
     bad_ref = [*records(3), {"type": "PART_OF", "from": "unit-1", "to": "nowhere",
                              "sources": S}]
     resp = client.post("/api/v1/import", json=bad_ref)
-    assert resp.status_code == 422 and empty_kb.counts() == before
+    assert resp.status_code == 409 and empty_kb.counts() == before, resp.json
+    assert resp.json["errors"][0]["field"] == "to"  # type: ignore[index]
+    twice = [*records(2), {**records(1)[0], "name": "Another name"}]
+    resp = client.post("/api/v1/import", json=twice)
+    assert resp.status_code == 409 and empty_kb.counts() == before, resp.json
+    assert resp.json["errors"][0]["record"].startswith("record 4")  # type: ignore[index]
+    same_again = [*records(2), records(1)[0]]
+    assert client.post("/api/v1/import", json=same_again).status_code == 200
 
 
 def test_import_dry_run_then_twice(client: FlaskClient, api_keys: dict[str, str],

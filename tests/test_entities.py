@@ -87,8 +87,6 @@ FORCE = {"id": "test-force", "name": "Test Force", "kind": "armed_forces",
         ({"founded_on": "2016", "dissolved_on": "2015-05"}, "dissolved_on"),  # runs backwards
         ({"id": "Not A Slug"}, "id"),
         ({"aliases": "IDF"}, "aliases"),                 # a string, not a list
-        ({"sources": ["no-such-source"]}, "sources"),    # must exist
-        ({"sources": ["ISR"]}, "sources"),               # exists, but is no Source
     ],
 )
 def test_bad_entity_input_is_rejected_and_writes_nothing(
@@ -100,6 +98,18 @@ def test_bad_entity_input_is_rejected_and_writes_nothing(
     assert r.content_type == "application/problem+json"
     assert r.json is not None
     assert field in [e["field"] for e in r.json["errors"]], r.json
+    assert empty_kb.counts() == before
+
+
+@pytest.mark.parametrize("sources", [["no-such-source"], ["ISR"]])  # absent; not a Source
+def test_sources_that_are_not_stored_sources_conflict(
+    client: FlaskClient, empty_kb: KB, sources: list[str]
+) -> None:
+    before = empty_kb.counts()
+    r = client.post("/api/v1/forces", json={**FORCE, "sources": sources})
+    assert r.status_code == 409, r.json
+    assert r.json is not None and r.json["type"] == "/problems/unresolved-reference"
+    assert [e["field"] for e in r.json["errors"]] == ["sources"], r.json
     assert empty_kb.counts() == before
 
 

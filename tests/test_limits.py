@@ -52,9 +52,15 @@ def test_hostile_strings_are_harmless(client: FlaskClient, graph_kb: KB, templat
     "mechanisms?" + "&".join(f"between=a{i}" for i in range(7)),
     "timeline?" + "&".join(f"entity=a{i}" for i in range(11)),
     "dossier?between=a&between=b&between=c",
-    "paths?from=idf&to=IDF",  # the same entity twice (the shortest-path search refuses it)
 ])
 def test_caps_are_enforced(client: FlaskClient, graph_kb: KB, query: str) -> None:
     resp = client.get(f"/api/v1/{query}")
     assert resp.status_code == 422, resp.json
     assert resp.json is not None and resp.json["errors"], resp.json
+
+
+def test_a_page_far_beyond_the_end_is_empty(client: FlaskClient, graph_kb: KB) -> None:
+    resp = client.get(f"/api/v1/forces?page={10**30}")  # beyond Neo4j's 64-bit integers
+    assert resp.status_code == 200, resp.json
+    assert resp.json == [] and int(resp.headers["X-Total-Count"]) > 0
+    assert client.get(f"/api/v1/changes?since={2**63}").status_code == 422

@@ -11,11 +11,10 @@ from marshmallow import fields, validate
 from kb.api.paging import KBBlueprint
 from kb.dates import today
 from kb.db import get_db
-from kb.errors import ValidationFailed
 from kb.explore import DEFAULT_VIA, dossier, gaps, graph, paths, timeline
 from kb.model import get_model
 from kb.queries.explore import MAX_HOPS
-from kb.resolve import ACTOR_KINDS, resolve, resolve_domain, search
+from kb.resolve import ACTOR_KINDS, domain_field, resolve, resolve_domain, search
 from kb.schemas import PartialDate
 
 blp = KBBlueprint("analysis", __name__, url_prefix="/api/v1",
@@ -74,7 +73,7 @@ class SearchArgs(ma.Schema):
 
 class GapArgs(ma.Schema):
     theatre = _name("A Place or State: id, name or alias.")
-    domain = fields.String(validate=validate.Length(1, 50))
+    domain = domain_field()
     as_of = PartialDate()
 
 
@@ -108,9 +107,6 @@ class Paths(MethodView):
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Shortest paths between two entities, as nodes and typed relations."""
         source, target = _resolve(args["from_"], "from"), _resolve(args["to"], "to")
-        if source == target:
-            raise ValidationFailed("from and to name the same entity", errors=[
-                {"field": "to", "location": "query", "message": "same entity as from"}])
         return paths(get_db(), source, target, args["max_hops"], args.get("via") or DEFAULT_VIA,
                      args["limit"])
 

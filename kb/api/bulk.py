@@ -10,6 +10,7 @@ from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import fields
 
+from kb.api.openapi import IMPORT_BODY
 from kb.api.paging import KBBlueprint
 from kb.auth import caller, require
 from kb.bulk import export_lines
@@ -62,6 +63,9 @@ class Import(MethodView):
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(413, description="The body is larger than KB_MAX_BODY_BYTES")
     @blp.alt_response(422, description="A record is invalid; nothing was written")
+    @blp.alt_response(409, description="A record clashes with the knowledge base or with "
+                                       "another record; nothing was written")
+    @blp.doc(requestBody=IMPORT_BODY)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Import records: validated whole first, then written all or nothing.
 

@@ -8,39 +8,31 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb.api.etags import IF_MATCH_DOC, cache_headers, expected_version, not_modified
-from kb.api.paging import KBBlueprint, window
+from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.auth import caller
 from kb.coverage import between
 from kb.dates import today
 from kb.db import get_db
-from kb.errors import ValidationFailed
+from kb.errors import Conflict, ValidationFailed
 from kb.model import EntityKind, FilterSpec, get_model
 from kb.queries.entities import ListQuery
-from kb.resolve import ACTOR_KINDS, resolve, resolve_domain
+from kb.resolve import ACTOR_KINDS, domain_field, resolve, resolve_domain
 from kb.schemas import PartialDate, entity_schema
 from kb.store import Store
 
-PAGINATION_ARGS = ("page", "page_size")
 MAX_ACTORS = 6
-
-
-class ListArgsBase(ma.Schema):
-    class Meta:
-        ordered = True
-
-    @ma.pre_load
-    def _leave_pagination(self, data: Any, **_: Any) -> Any:
-        # page/page_size are parsed by the pagination layer from the same query string
-        return {k: v for k, v in data.items() if k not in PAGINATION_ARGS}
+DOMAIN_RELATIONS = ("COVERS", "IN_DOMAIN")  # filters whose value names a Domain
 
 
 def _filter_field(kind: EntityKind, spec: FilterSpec) -> fields.Field[Any]:
     meta = {"description": spec.description} if spec.description else {}
+    if spec.relation in DOMAIN_RELATIONS:
+        return domain_field(metadata=meta)
     if spec.text:
         meta = {"description": "Text in the name or aliases (case and accents ignored)."}
         return fields.String(validate=validate.Length(1, 200), metadata=meta)
@@ -69,7 +61,7 @@ def list_args_schema(kind: EntityKind) -> type[ma.Schema]:
         load_default="name" if "name" in kind.sort else kind.sort[0],
         validate=validate.OneOf(choices),
         metadata={"description": "Sort key; a leading '-' sorts descending. Ties by id."})
-    schema: type[ma.Schema] = ListArgsBase.from_dict(attrs, name=f"{kind.label}ListArgs")
+    schema: type[ma.Schema] = PagedArgs.from_dict(attrs, name=f"{kind.label}ListArgs")
     return schema
 
 
@@ -93,8 +85,8 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
             page = pagination_parameters
             if "domain" in args:
                 args["domain"] = resolve_domain(args["domain"])
-            if "between" in args or "as_of" in args:
-                items = between_answer(label, args)
+            if "between" in args:
+                items = between_answer(kind, args)
                 page.item_count = len(items)
                 offset, limit = window(page)
                 return items[offset:offset + limit]
@@ -147,6 +139,11 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
             @blp.doc(parameters=[IF_MATCH_DOC])
             def patch(self, changes: dict[str, Any], entity_id: str
                       ) -> tuple[dict[str, Any], int, dict[str, str]]:
+                if not request.get_data():
+                    # an empty body would otherwise read as {}: a no-op the client did not mean
+                    raise ValidationFailed("PATCH needs a JSON object of the fields to change",
+                                           errors=[{"field": "_body", "location": "json",
+                                                    "message": "missing body"}])
                 _same_id(changes, entity_id)
                 entity = _store().patch(label, entity_id, changes, expected_version())
                 return entity, 200, cache_headers(entity)
@@ -167,24 +164,30 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
     return blp
 
 
-BETWEEN_COMBINES = {"between", "as_of", "domain", "status", "kind", "sort"}
+# filters `between` answers itself; any other filter narrows its answers like a list
+BETWEEN_OWN = {"between", "as_of", "domain", "status", "sort"}
 
 
-def between_answer(label: str, args: dict[str, Any]) -> list[dict[str, Any]]:
-    """Mechanisms/agreements between the named actors, each with its explanation."""
-    if "between" not in args:
-        raise _query_error("between", "as_of needs between")
-    extra = sorted(set(args) - BETWEEN_COMBINES)
-    if extra:
-        raise _query_error(extra[0], "cannot be combined with between")
+def between_answer(kind: EntityKind, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mechanisms/agreements between the named actors, each with its explanation.
+
+    They come in the order of kb.coverage (direct matches first), not by `sort`.
+    """
+    label = kind.label
     db = get_db()
     actors = [resolve(db, name, "between", ACTOR_KINDS).id for name in args["between"]]
     if len(set(actors)) < len(actors):
-        raise _query_error("between", "names the same actor twice")
+        raise Conflict("between names the same actor twice", errors=[{
+            "field": "between", "location": "query", "message": "names the same actor twice"}])
     asof = args.get("as_of") or today()
     found = between(db, label, actors, asof, args.get("domain"), args.get("status"))
-    return [_flatten(label, r, asof) for r in found
-            if "kind" not in args or r[label.lower()].get("kind") == args["kind"]]
+    narrowing = {k: v for k, v in args.items() if k not in BETWEEN_OWN}
+    if narrowing and found:
+        ids = [r[label.lower()]["id"] for r in found]
+        query = ListQuery(kind, filters=narrowing, ids=ids, limit=len(ids))
+        kept = {e["id"] for e in _store().find(query)[0]}
+        found = [r for r in found if r[label.lower()]["id"] in kept]
+    return [_flatten(label, r, asof) for r in found]
 
 
 def _flatten(label: str, result: dict[str, Any], asof: str) -> dict[str, Any]:
@@ -193,11 +196,6 @@ def _flatten(label: str, result: dict[str, Any], asof: str) -> dict[str, Any]:
             "match": {"direct": result["direct"], "actors": result["matched"]},
             **{k: result[k] for k in ("domains", "parties", "rests_on", "agreed_by",
                                       "applies_in", "sources")}}
-
-
-def _query_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message}",
-                            errors=[{"field": field, "location": "query", "message": message}])
 
 
 def _same_id(data: dict[str, Any], entity_id: str) -> None:

@@ -6,15 +6,20 @@ and the current version, so editors who send it never overwrite each other's wor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import request
 
-from kb.store import PreconditionFailed
+from kb.errors import ValidationFailed
 
+# the ETags this API gives out: a quoted version number (weak tags never match If-Match);
+# the bare number is accepted too, as clients that drop the quotes mean the same version
+IF_MATCH = re.compile(r'^(\*|[0-9]{1,18}|"[0-9]{1,18}")$')
 IF_MATCH_DOC = {"in": "header", "name": "If-Match", "required": False,
-                "schema": {"type": "string"},
-                "description": "The ETag of the version you edited; 412 if it is stale."}
+                "schema": {"type": "string", "pattern": IF_MATCH.pattern},
+                "description": "The ETag of the version you edited (e.g. \"3\"), or *; "
+                               "412 if it is stale."}
 
 
 def etag(entity: dict[str, Any]) -> str:
@@ -23,16 +28,15 @@ def etag(entity: dict[str, Any]) -> str:
 
 
 def expected_version() -> int | None:
-    """The version named by If-Match (None when absent or `*`)."""
-    header = (request.headers.get("If-Match") or "").strip()
-    if not header or header == "*":
+    """The version named by If-Match (None when absent or `*`); 422 if it is not an ETag."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
         return None
-    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed(f"If-Match {header!r} is not an ETag this API gave out",
-                                 errors=[{"field": "If-Match", "location": "headers",
-                                          "message": "expected a quoted version, e.g. \"3\""}])
-    return int(tag)
+    if not IF_MATCH.match(header.strip()):
+        raise ValidationFailed(f"If-Match {header!r} is not an ETag this API gave out",
+                               errors=[{"field": "If-Match", "location": "headers",
+                                        "message": "expected a quoted version, e.g. \"3\""}])
+    return int(header.strip().strip('"'))
 
 
 def not_modified(entity: dict[str, Any]) -> bool:

@@ -11,10 +11,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb import audit
-from kb.api.paging import KBBlueprint, window
+from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.auth import ROLES, create_key, require
 from kb.db import get_db
-from kb.errors import NotFound
+from kb.errors import Conflict, NotFound
 from kb.queries import audit as audit_q
 from kb.queries import keys as q
 from kb.store import now
@@ -42,8 +42,9 @@ class KeySchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     expires_at = fields.String(load_default=None, allow_none=True, validate=_iso_datetime,
-                               metadata={"description": "Optional expiry, ISO 8601 date-time "
-                                                        "with offset, e.g. 2027-01-01T00:00:00Z"})
+                               metadata={"format": "date-time", "description": (
+                                   "Optional expiry, an RFC 3339 date-time (with offset), "
+                                   "e.g. 2027-01-01T00:00:00Z")})
     created_at = fields.String(dump_only=True)
     revoked_at = fields.String(dump_only=True, allow_none=True)
 
@@ -52,8 +53,8 @@ class NewKeySchema(KeySchema):
     key = fields.String(dump_only=True, metadata={"description": "Shown once; keep it."})
 
 
-class ChangeArgs(ma.Schema):
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={
+class ChangeArgs(PagedArgs):
+    since = fields.Integer(load_default=0, validate=validate.Range(0, 2**53), metadata={
         "description": "Only changes after this sequence number (the feed's cursor)."})
     entity = fields.String(validate=validate.Length(1, 200), metadata={
         "description": "Only changes of this entity or relation id."})
@@ -94,9 +95,16 @@ class Keys(MethodView):
 @blp.route("/keys/<string:key_id>")
 class Key(MethodView):
     @blp.response(204)
+    @blp.alt_response(409, description="The key making the request cannot revoke itself")
     def delete(self, key_id: str) -> Response:
-        """Revoke an API key (it fails from then on)."""
-        require("admin")
+        """Revoke an API key (it fails from then on).
+
+        A key cannot revoke itself, so an admin cannot lock themselves out by mistake:
+        use another admin key, or `kb keys revoke` on the server.
+        """
+        if require("admin").key_id == key_id:
+            raise Conflict("a key cannot revoke itself: use another admin key or "
+                           "`kb keys revoke`")
         if not get_db().write_tx(lambda tx: q.revoke_key(tx, key_id, now())):
             raise NotFound(f"no API key {key_id!r}")
         return Response(status=204)

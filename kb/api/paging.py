@@ -6,10 +6,24 @@ import json
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+import marshmallow as ma
 from flask import request
 from flask_smorest import Blueprint
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+PAGINATION_ARGS = ("page", "page_size")
+
+
+class PagedArgs(ma.Schema):
+    """Base of the query-string schemas of paginated endpoints."""
+
+    class Meta:
+        ordered = True
+
+    @ma.pre_load
+    def _leave_pagination(self, data: Any, **_: Any) -> Any:
+        # page/page_size are parsed by the pagination layer from the same query string
+        return {k: v for k, v in data.items() if k not in PAGINATION_ARGS}
 
 
 class KBBlueprint(Blueprint):  # type: ignore[misc]
@@ -45,9 +59,14 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
             "description": "How many items match in all.", "schema": {"type": "integer"}}
 
 
+# Beyond any real collection, and within Neo4j's 64-bit integers: any larger page number
+# is simply an empty page (the spec puts no upper bound on `page`).
+MAX_OFFSET = 2**40
+
+
 def window(page: Any) -> tuple[int, int]:
     """(offset, limit) of the requested page."""
-    return (page.page - 1) * page.page_size, page.page_size
+    return min((page.page - 1) * page.page_size, MAX_OFFSET), page.page_size
 
 
 def _page_url(page: int) -> str:

@@ -9,8 +9,7 @@ from flask import Response, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from kb.api.entities import ListArgsBase
-from kb.api.paging import KBBlueprint, window
+from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.auth import caller
 from kb.db import get_db
 from kb.model import get_model
@@ -21,7 +20,7 @@ blp = KBBlueprint("relations", __name__, url_prefix="/api/v1/relations",
                   description="Typed, sourced relations between entities.")
 
 
-class RelationListArgs(ListArgsBase):
+class RelationListArgs(PagedArgs):
     type = fields.String(validate=validate.OneOf(list(get_model().relations)))
     from_ = fields.String(data_key="from", validate=validate.Length(1, 100),
                           metadata={"description": "Id of the subject entity."})

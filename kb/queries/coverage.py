@@ -24,7 +24,7 @@ RANK = {"direct": 0, "via_parent": 1, "via_child": 1, "via_state": 2, "via_force
 
 COVERAGE = """
 UNWIND $actors AS actor
-MATCH (a:Entity {id: actor}) USING INDEX a:Entity(id)
+MATCH (a:Entity {id: actor}) USING INDEX SEEK a:Entity(id)
 OPTIONAL MATCH (a)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
 OPTIONAL MATCH (a)-[:ORGANIZATION_OF]->(s2:State) WHERE a.kind IN $organs
 WITH actor, a, collect(DISTINCT s1) + collect(DISTINCT s2)
@@ -70,7 +70,7 @@ def _party_query(label: str) -> str:
     assert label in ("Mechanism", "Agreement")
     return f"""
     UNWIND $parties AS pid
-    MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label}) USING INDEX p:Entity(id)
+    MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label}) USING INDEX SEEK p:Entity(id)
     WHERE {valid_at('pt')}
     RETURN m.id AS target, p.id AS party, pt.role AS role
     """

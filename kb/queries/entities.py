@@ -10,6 +10,7 @@ import neo4j
 from kb.dates import hi, lo
 from kb.model import ENTITY_LABEL, EntityKind, get_model
 from kb.queries import trusted
+from kb.queries.asof import asof_params, valid_at
 from kb.text import normalize
 
 MAX_SUMMARY_RELATIONS = 500
@@ -57,17 +58,25 @@ class ListQuery:
     sort: str = "name"
     offset: int = 0
     limit: int = 50
+    ids: list[str] | None = None  # only these (the answers of a `between` question)
 
 
 def _conditions(q: ListQuery) -> tuple[list[str], dict[str, Any]]:
     conds: list[str] = []
     params: dict[str, Any] = {}
+    if q.ids is not None:
+        conds.append("n.id IN $ids")
+        params["ids"] = q.ids
     for name, value in q.filters.items():
         spec = q.kind.filters[name]  # only declared filters reach here
         p = f"f_{name}"
-        if spec.between or spec.as_of:
+        if spec.between:
             continue  # answered by kb.coverage, not by a list query
-        if spec.text:
+        if spec.as_of:
+            assert spec.start_field and spec.end_field, name
+            conds.append(valid_at("n", spec.start_field, spec.end_field))
+            params.update(asof_params(value))
+        elif spec.text:
             conds.append(f"n.search_key CONTAINS ${p}")
             params[p] = normalize(value)
         elif spec.property:

@@ -43,9 +43,17 @@ def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_h
     return [dict(r) for r in result]
 
 
+def node(tx: neo4j.ManagedTransaction, entity_id: str) -> dict[str, Any]:
+    """One entity as the graph-shaped answers show it (the caller resolved the id)."""
+    record = tx.run(trusted("MATCH (n:Entity {id: $id}) RETURN " + node_map("n") + " AS node"),
+                    id=entity_id).single()
+    assert record is not None, entity_id
+    return dict(record["node"])
+
+
 NEIGHBOURS = f"""
 UNWIND $frontier AS fid
-MATCH (x:Entity {{id: fid}})-[r]-(n:Entity) USING INDEX x:Entity(id)
+MATCH (x:Entity {{id: fid}})-[r]-(n:Entity) USING INDEX SEEK x:Entity(id)
 // none(...) rather than NOT IN: the planner would turn NOT IN into a full scan of the id index
 WHERE none(f IN $frontier WHERE f = n.id) AND {valid_at('r')}
   AND any(l IN labels(n) WHERE l IN $kinds)
@@ -63,7 +71,7 @@ def neighbours(tx: neo4j.ManagedTransaction, frontier: list[str], kinds: list[st
 
 EDGES_AMONG = f"""
 UNWIND $ids AS aid
-MATCH (a:Entity {{id: aid}})-[r]->(b:Entity) USING INDEX a:Entity(id)
+MATCH (a:Entity {{id: aid}})-[r]->(b:Entity) USING INDEX SEEK a:Entity(id)
 WHERE b.id IN $ids AND {valid_at('r')}
 RETURN r.id AS id, type(r) AS type, a.id AS source, b.id AS target,
        r.role AS role, r.title AS title, r.how AS how, r.sources AS sources
@@ -81,7 +89,7 @@ def edges_among(tx: neo4j.ManagedTransaction, ids: list[str],
 # a whole property index instead of expanding from the entity it already has
 TIMELINE = """
 UNWIND $ids AS eid
-MATCH (e:Entity {id: eid}) USING INDEX e:Entity(id)
+MATCH (e:Entity {id: eid}) USING INDEX SEEK e:Entity(id)
 CALL (e) {
     MATCH (e)-[p:PARTICIPATED_IN]->(ev:Event)
     RETURN ev.start AS date, ev.end AS end, 'event' AS what, ev.kind AS kind, ev.id AS id,
@@ -132,7 +140,7 @@ def timeline_rows(tx: neo4j.ManagedTransaction, ids: list[str]) -> list[dict[str
 
 SHARED_EVENTS = f"""
 UNWIND $a AS aid
-MATCH (x:Entity {{id: aid}})-[:PARTICIPATED_IN]->(e:Event) USING INDEX x:Entity(id)
+MATCH (x:Entity {{id: aid}})-[:PARTICIPATED_IN]->(e:Event) USING INDEX SEEK x:Entity(id)
 WITH DISTINCT e
 WHERE EXISTS {{ MATCH (y:Entity)-[:PARTICIPATED_IN]->(e) WHERE y.id IN $b }}
 RETURN properties(e) AS props,
