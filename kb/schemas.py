@@ -16,7 +16,8 @@ from kb.dates import PARTIAL_DATE_JSON_SCHEMA, is_partial_date, lo
 from kb.model import EntityKind, FieldSpec, Model, RelationKind, get_model
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-URL = r"^https?://[^\s/?#]+[^\s]*$"
+# no controls or spaces; spelt out, as `\s` means different things in Python and JSON Schema
+URL = r"^https?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*$"
 # Fields the service sets itself; accepted and ignored on input so GET -> PUT round-trips.
 READ_ONLY = ("entity", "version", "created_at", "updated_at", "relations")
 DERIVED_STATUS = ("status", "status_since")  # read-only where derived from status_history

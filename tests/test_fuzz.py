@@ -7,11 +7,13 @@ schemathesis.toml; `make fuzz` runs this test alone.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,9 +48,10 @@ def wait_ready(url: str, timeout: float = 60.0) -> None:
         time.sleep(0.5)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, admin key) of a gunicorn-served API over a seeded Neo4j of its own."""
+    tmp_path = tmp_path_factory.mktemp("served")
     local = LocalNeo4j(tmp_path / "neo4j", free_port(), heap_mb=768, pagecache_mb=128)
     local.start(watch_stdin=True)
     uri = f"bolt://127.0.0.1:{local.port}"
@@ -77,6 +80,18 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.slow
+def test_requests_gunicorn_refuses_get_problem_documents(served: tuple[str, str]) -> None:
+    url, _ = served
+    request = urllib.request.Request(f"{url}/api/v1/forces?q={'x' * 9000}")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 414
+    assert refused.value.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(refused.value.read())
+    assert (body["status"], body["title"]) == (414, "URI Too Long"), body
+
+
+@pytest.mark.slow
 def test_schemathesis_finds_no_failure(served: tuple[str, str], tmp_path: Path) -> None:
     url, key = served
     report = tmp_path / "schemathesis.txt"
@@ -85,6 +100,7 @@ def test_schemathesis_finds_no_failure(served: tuple[str, str], tmp_path: Path) 
         result = subprocess.run(
             [str(BIN / "schemathesis"), "--no-color", "run", f"{url}/openapi.json",
              "--checks", "all", "--max-examples", EXAMPLES_PER_OPERATION, "--seed", SEED,
+             "--workers", "2",
              "--header", f"Authorization: Bearer {key}"],
             cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT, check=False,
             env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz_hooks",

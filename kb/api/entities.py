@@ -13,6 +13,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb.api.etags import IF_MATCH_DOC, cache_headers, expected_version, not_modified
+from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.auth import caller
 from kb.coverage import between
@@ -102,6 +103,7 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
             @blp.arguments(schema)
             @blp.response(201, schema)
             @blp.alt_response(409, description="The id is already taken")
+            @blp.doc(responses={201: {"links": item_links(f"/api/v1/{plural}/{{entity_id}}")}})
             def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
                 created = _store().create(label, data)
                 location = url_for(f"{blp.name}.Item", entity_id=created["id"])

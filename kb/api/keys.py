@@ -11,6 +11,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from kb import audit
+from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.auth import ROLES, create_key, require
 from kb.db import get_db
@@ -84,6 +85,8 @@ class Keys(MethodView):
 
     @blp.arguments(KeySchema)
     @blp.response(201, NewKeySchema)
+    @blp.doc(responses={201: {"links": item_links("/api/v1/keys/{key_id}", ("delete",),
+                                                  "key_id")}})
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create an API key; the key itself is in this response only."""
         require("admin")

@@ -4,6 +4,8 @@
   body of POST /relations is a `oneOf` discriminated by `type` (one union of all fields
   would let clients send a `title` on a CITES relation, which the API refuses).
 - The body of POST /import is an array of such relations and entity records.
+- Create responses link to the created item's GET, PUT, PATCH and DELETE, so stateful
+  testing (and clients that follow links) can reach what was just made.
 - PUT and PATCH take the id from the path: in their bodies `id` is read-only (sent back
   unchanged it is accepted, so GET -> PUT round-trips).
 """
@@ -53,6 +55,15 @@ def finish_spec(spec: Any) -> None:
             required = [f for f in schema.pop("required", []) if f != "id"]
             if required:  # OpenAPI 3.0 forbids an empty list
                 schema["required"] = required
+
+
+def item_links(item_path: str, methods: tuple[str, ...] = ("get", "put", "patch", "delete"),
+               parameter: str = "entity_id") -> dict[str, Any]:
+    """OpenAPI links from a create response to the created item's operations (by its id)."""
+    pointer = item_path.replace("~", "~0").replace("/", "~1")
+    return {f"{method.capitalize()}Created": {
+        "operationRef": f"#/paths/{pointer}/{method}",
+        "parameters": {parameter: "$response.body#/id"}} for method in methods}
 
 
 IMPORT_BODY = {

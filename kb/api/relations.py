@@ -9,6 +9,7 @@ from flask import Response, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
+from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.auth import caller
 from kb.db import get_db
@@ -43,6 +44,8 @@ class Relations(MethodView):
     @blp.arguments(RelationInputSchema)
     @blp.response(201, RelationSchema)
     @blp.alt_response(409, description="The same relation already exists")
+    @blp.doc(responses={201: {"links": item_links(
+        "/api/v1/relations/{relation_id}", ("get", "delete"), "relation_id")}})
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create a relation between two existing entities of allowed kinds."""
         created = Store(get_db(), caller()).create_relation(data)
