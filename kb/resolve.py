@@ -59,8 +59,8 @@ def domain_field(**kwargs: Any) -> fields.Field[Any]:
     """A query parameter naming a Domain; resolved later by `resolve_domain`."""
     meta = kwargs.setdefault("metadata", {})
     meta["enum"] = domain_names()
-    meta["description"] = (meta.get("description", "A Domain.").replace(" id.", "")
-                           + " By id, name or alias; case is ignored.")
+    meta["description"] = (meta.get("description", "A Domain.")
+                           + " Its id, name or an alias; case is ignored.")
     return fields.String(validate=validate.Length(1, 50), **kwargs)
 
 
