@@ -235,12 +235,12 @@ def _echo_errors(errors: list[dict[str, str]]) -> None:
 
 @contextlib.contextmanager
 def _reported_errors() -> Iterator[None]:
-    """Print each invalid record, then fail the command."""
-    from kb.errors import ValidationFailed
+    """Print each invalid or clashing record, then fail the command."""
+    from kb.errors import Conflict, ValidationFailed
 
     try:
         yield
-    except ValidationFailed as exc:
+    except (ValidationFailed, Conflict) as exc:
         _echo_errors(exc.errors)
         raise click.ClickException(exc.detail) from exc
 

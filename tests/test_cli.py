@@ -42,6 +42,20 @@ def test_seed_prints_counts_per_kind_and_is_idempotent(
     assert empty_kb.counts() == counts
 
 
+def test_import_names_each_clashing_record_and_writes_nothing(
+    neo4j_uri: str, tmp_path: Path, empty_kb: KB
+) -> None:
+    records = tmp_path / "records.ndjson"
+    records.write_text(
+        '{"entity": "Force", "id": "unit-a", "name": "Unit A", "kind": "unit"}\n'
+        '{"type": "PART_OF", "from": "unit-a", "to": "nowhere", "sources": ["example-source"]}\n')
+    before = empty_kb.counts()
+    code, out = run(["import", str(records)], neo4j_uri, tmp_path)
+    assert code == 1, out
+    assert "records.ndjson:2 (unit-a PART_OF nowhere): to: no entity with id 'nowhere'" in out
+    assert empty_kb.counts() == before
+
+
 def test_local_neo4j_commands_refuse_when_neo4j_uri_is_set(neo4j_uri: str, tmp_path: Path) -> None:
     code, out = run(["neo4j", "status"], neo4j_uri, tmp_path)
     assert code != 0 and "NEO4J_URI is set" in out
