@@ -18,13 +18,13 @@ from typing import Any
 
 import marshmallow as ma
 import neo4j
-import pycountry
 import yaml
 
 from kb import audit
 from kb.auth import SYSTEM, Caller
 from kb.db import Database
 from kb.errors import Conflict, ValidationFailed, field_errors
+from kb.generated import generated_records
 from kb.model import get_model
 from kb.queries import entities as q
 from kb.queries import writes as w
@@ -32,10 +32,6 @@ from kb.records import entity_props, relation_props
 from kb.schemas import entity_schema, relation_schema
 from kb.store import now
 
-ISO_SOURCE_ID = "iso-3166"
-# Historic states the knowledge base refers to (pycountry's historic_countries), with the
-# names analysts type for them.
-HISTORIC_STATES = {"SUN": ["USSR", "Soviet Union"]}
 # Kinds that are not facts needing a citation: sources themselves, and the fixed domains.
 UNSOURCED = ("Source", "Domain")
 
@@ -87,30 +83,6 @@ class Report:
         totals = self.totals()
         lines.append("  total: " + ", ".join(f"{n} {o}" for o, n in sorted(totals.items())))
         return "\n".join(lines)
-
-
-def generated_records() -> list[dict[str, Any]]:
-    """Records the model and pycountry provide: Domains, States and their Source."""
-    model = get_model()
-    records: list[dict[str, Any]] = [{
-        "entity": "Source", "id": ISO_SOURCE_ID, "kind": "reference_work",
-        "name": "ISO 3166-1 country codes (as shipped by the pycountry package)",
-        "publisher": "International Organization for Standardization",
-    }]
-    for value, meta in model.vocabularies["domain"].items():
-        records.append({"entity": "Domain", "id": value, "name": meta.get("name", value),
-                        "aliases": meta.get("aliases", [])})
-    for c in pycountry.countries:
-        aliases = [a for a in (getattr(c, "official_name", None), getattr(c, "common_name", None),
-                               c.alpha_2) if a and a != c.name]
-        records.append({"entity": "State", "id": c.alpha_3, "name": c.name, "iso2": c.alpha_2,
-                        "aliases": aliases, "sources": [ISO_SOURCE_ID]})
-    for code, aliases in HISTORIC_STATES.items():
-        h = pycountry.historic_countries.get(alpha_3=code)
-        assert h is not None, code
-        records.append({"entity": "State", "id": h.alpha_3, "name": h.name,
-                        "aliases": [*aliases, h.alpha_4], "sources": [ISO_SOURCE_ID]})
-    return records
 
 
 def read_directory(directory: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -130,7 +130,7 @@ BASE_RECORDS: list[dict[str, Any]] = [
 @pytest.fixture
 def empty_kb(db: Database) -> KB:
     """A database holding only the Domains, States, and one Source (example-source)."""
-    from kb.ingest import generated_records
+    from kb.generated import generated_records
 
     kb = KB(db)
     kb.wipe()

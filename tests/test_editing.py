@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 
 from kb.auth import create_key
 from kb.db import Database
-from kb.ingest import generated_records, load_records
+from kb.generated import generated_records
+from kb.ingest import load_records
 from tests.conftest import BASE_RECORDS, KB
 
 S = ["example-source"]

@@ -11,7 +11,8 @@ from flask import Flask
 
 from kb import create_app
 from kb.auth import create_key
-from kb.ingest import generated_records, load_records
+from kb.generated import generated_records
+from kb.ingest import load_records
 from kb.local_neo4j import LocalNeo4j
 from kb.model import get_model
 from kb.queries.schema import apply_schema
