@@ -47,12 +47,15 @@ def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None)
                    suggestions=suggestions)
 
 
+def _domain_naming() -> list[tuple[str, str]]:
+    """(name, Domain id) for every id, name and alias of a Domain."""
+    return [(name, value) for value, meta in get_model().vocabularies["domain"].items()
+            for name in [value, meta.get("name", value), *meta.get("aliases", [])]]
+
+
 def domain_names() -> list[str]:
     """Every way to name a Domain: ids, names and aliases (as the OpenAPI enum shows them)."""
-    names: list[str] = []
-    for value, meta in get_model().vocabularies["domain"].items():
-        names += [value, meta.get("name", value), *meta.get("aliases", [])]
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(name for name, _ in _domain_naming()))
 
 
 def domain_field(**kwargs: Any) -> fields.Field[Any]:
@@ -67,9 +70,8 @@ def domain_field(**kwargs: Any) -> fields.Field[Any]:
 def resolve_domain(text: str, field: str = "domain") -> str:
     """A Domain id from its id or an alias ("air" -> aerial, "EW" -> electro-magnetic)."""
     wanted = normalize(text)
-    for value, meta in get_model().vocabularies["domain"].items():
-        names = [value, meta.get("name", value), *meta.get("aliases", [])]
-        if wanted in {normalize(n) for n in names}:
+    for name, value in _domain_naming():
+        if normalize(name) == wanted:
             return value
     raise ValidationFailed(f"{text!r} is not a domain", errors=[{
         "field": field, "location": "query",
