@@ -115,6 +115,11 @@ class QueryTimeout(KBError):
                          headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+def field_error(field: str, message: str, location: str = "json") -> dict[str, str]:
+    """One item of a problem's `errors`: the offending field, where it was, what is wrong."""
+    return {"field": field, "location": location, "message": message}
+
+
 def field_errors(messages: Any, location: str = "", prefix: str = "") -> Iterator[dict[str, str]]:
     """Flatten marshmallow/webargs nested messages into {field, location, message} items."""
     if isinstance(messages, Mapping):

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from kb.db import Database
-from kb.errors import AmbiguousName, NotFound, ValidationFailed
+from kb.errors import AmbiguousName, NotFound, ValidationFailed, field_error
 from kb.model import get_model
 from kb.queries import lookup as q
 from kb.text import normalize
@@ -39,11 +39,11 @@ def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None)
         candidates = [{k: r[k] for k in ("id", "name", "entity")} for r in rows]
         raise AmbiguousName(
             f"{text!r} is ambiguous{where}: name one of the candidates by its id",
-            errors=[{"field": field, "location": "query", "message": "ambiguous name"}],
+            errors=[field_error(field, "ambiguous name", "query")],
             candidates=candidates)
     suggestions = suggest(db, text, kinds)
     raise NotFound(f"nothing named {text!r}{where}",
-                   errors=[{"field": field, "location": "query", "message": "unknown name"}],
+                   errors=[field_error(field, "unknown name", "query")],
                    suggestions=suggestions)
 
 
@@ -73,9 +73,9 @@ def resolve_domain(text: str, field: str = "domain") -> str:
     for name, value in _domain_naming():
         if normalize(name) == wanted:
             return value
-    raise ValidationFailed(f"{text!r} is not a domain", errors=[{
-        "field": field, "location": "query",
-        "message": f"one of {', '.join(get_model().vocabulary('domain'))} (or an alias)"}])
+    choices = ", ".join(get_model().vocabulary("domain"))
+    raise ValidationFailed(f"{text!r} is not a domain", errors=[
+        field_error(field, f"one of {choices} (or an alias)", "query")])
 
 
 def lucene_query(text: str) -> str | None:

@@ -17,7 +17,14 @@ import neo4j
 from kb import audit
 from kb.auth import SYSTEM, Caller
 from kb.db import Database
-from kb.errors import Conflict, KBError, NotFound, UnresolvedReference, field_errors
+from kb.errors import (
+    Conflict,
+    KBError,
+    NotFound,
+    UnresolvedReference,
+    field_error,
+    field_errors,
+)
 from kb.model import get_model
 from kb.queries import entities as q
 from kb.queries import writes as w
@@ -34,10 +41,6 @@ class PreconditionFailed(KBError):
 def now() -> str:
     """The current UTC time as an ISO 8601 string (stored on writes)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _field_error(field: str, message: str, location: str = "json") -> dict[str, str]:
-    return {"field": field, "location": location, "message": message}
 
 
 def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +62,7 @@ def source_errors(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> list[di
     if not cited:
         return []
     kinds = q.kinds_of(tx, sorted({s for _, s in cited}))
-    return [_field_error(f, f"{s!r} is not a Source id") for f, s in sorted(cited)
+    return [field_error(f, f"{s!r} is not a Source id") for f, s in sorted(cited)
             if kinds.get(s) != "Source"]
 
 
@@ -98,7 +101,7 @@ class Store:
             if existing:
                 kind = existing[data["id"]]
                 raise Conflict(f"id {data['id']!r} is already used by a {kind}",
-                               errors=[_field_error("id", "already exists")])
+                               errors=[field_error("id", "already exists")])
             check_sources(tx, data)
             stamp = now()
             w.upsert_entities(tx, label, [{"id": data["id"], "props": props}], stamp)
@@ -188,9 +191,9 @@ class Store:
             for end, allowed in (("from", spec.from_kinds), ("to", spec.to_kinds)):
                 kind = kinds.get(data[end])
                 if kind is None:
-                    errors.append(_field_error(end, f"no entity with id {data[end]!r}"))
+                    errors.append(field_error(end, f"no entity with id {data[end]!r}"))
                 elif kind not in allowed:
-                    errors.append(_field_error(
+                    errors.append(field_error(
                         end, f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}"))
             errors += source_errors(tx, data)
             if errors:

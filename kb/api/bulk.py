@@ -15,7 +15,7 @@ from kb.api.paging import KBBlueprint
 from kb.auth import caller, require
 from kb.bulk import export_lines
 from kb.db import get_db
-from kb.errors import ValidationFailed
+from kb.errors import ValidationFailed, field_error
 from kb.ingest import load_records
 from kb.schemas import PartialDate
 
@@ -48,12 +48,10 @@ def _records() -> list[tuple[str, Any]]:
         records = json.loads(body)
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}",
-                               errors=[{"field": "_body", "location": "body",
-                                        "message": exc.msg}]) from exc
+                               errors=[field_error("_body", exc.msg, "body")]) from exc
     if not isinstance(records, list):
         raise ValidationFailed("the body must be a JSON array of records (or NDJSON)",
-                               errors=[{"field": "_body", "location": "body",
-                                        "message": "expected an array"}])
+                               errors=[field_error("_body", "expected an array", "body")])
     return [(f"record {n}", r) for n, r in enumerate(records, 1)]
 
 

@@ -19,7 +19,7 @@ from kb.auth import caller
 from kb.coverage import between
 from kb.dates import today
 from kb.db import get_db
-from kb.errors import Conflict, ValidationFailed
+from kb.errors import Conflict, ValidationFailed, field_error
 from kb.model import EntityKind, FilterSpec, get_model
 from kb.queries.entities import ListQuery
 from kb.resolve import ACTOR_KINDS, domain_field, resolve, resolve_domain
@@ -144,8 +144,7 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
                 if not request.get_data():
                     # an empty body would otherwise read as {}: a no-op the client did not mean
                     raise ValidationFailed("PATCH needs a JSON object of the fields to change",
-                                           errors=[{"field": "_body", "location": "json",
-                                                    "message": "missing body"}])
+                                           errors=[field_error("_body", "missing body")])
                 _same_id(changes, entity_id)
                 entity = _store().patch(label, entity_id, changes, expected_version())
                 return entity, 200, cache_headers(entity)
@@ -179,8 +178,8 @@ def between_answer(kind: EntityKind, args: dict[str, Any]) -> list[dict[str, Any
     db = get_db()
     actors = [resolve(db, name, "between", ACTOR_KINDS).id for name in args["between"]]
     if len(set(actors)) < len(actors):
-        raise Conflict("between names the same actor twice", errors=[{
-            "field": "between", "location": "query", "message": "names the same actor twice"}])
+        raise Conflict("between names the same actor twice", errors=[
+            field_error("between", "names the same actor twice", "query")])
     asof = args.get("as_of") or today()
     found = between(db, label, actors, asof, args.get("domain"), args.get("status"))
     narrowing = {k: v for k, v in args.items() if k not in BETWEEN_OWN}

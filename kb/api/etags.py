@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 
-from kb.errors import ValidationFailed
+from kb.errors import ValidationFailed, field_error
 
 # the ETags this API gives out: a quoted version number (weak tags never match If-Match);
 # the bare number is accepted too, as clients that drop the quotes mean the same version
@@ -34,8 +34,8 @@ def expected_version() -> int | None:
         return None
     if not IF_MATCH.match(header.strip()):
         raise ValidationFailed(f"If-Match {header!r} is not an ETag this API gave out",
-                               errors=[{"field": "If-Match", "location": "headers",
-                                        "message": "expected a quoted version, e.g. \"3\""}])
+                               errors=[field_error("If-Match", 'expected a quoted version, '
+                                                   'e.g. "3"', "headers")])
     return int(header.strip().strip('"'))
 
 
