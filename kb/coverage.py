@@ -83,7 +83,7 @@ def between(db: Database, label: str, actors: list[str], asof: str,
         matched = matches[props["id"]]
         results.append({
             label.lower(): _summary(label, props),
-            "status_as_of": state, "status_since": since,
+            "status_as_of": {"status": state, "since": since},
             "direct": all(m["how"] == "direct" for m in matched),
             "matched": matched, "domains": d["domains"], "parties": d["parties"],
             "rests_on": d["rests_on"], "agreed_by": d["agreed_by"],
@@ -120,7 +120,7 @@ def _summary(label: str, props: dict[str, Any]) -> dict[str, Any]:
 def _ordered(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # newest first within equal rank: sort by date, then stably by directness and status
     results.sort(key=lambda r: lo(r["_date"]) if r["_date"] else "", reverse=True)
-    results.sort(key=lambda r: (not r["direct"], STATUS_ORDER.get(r["status_as_of"] or "", 5)))
+    results.sort(key=lambda r: (not r["direct"], STATUS_ORDER.get(r["status_as_of"]["status"] or "", 5)))
     for r in results:
         del r["_date"]
     return results

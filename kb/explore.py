@@ -175,7 +175,7 @@ def gaps(db: Database, theatre: str | None, domain: str | None, asof: str) -> li
                 continue
             existing = between(db, "Mechanism", [f1, f2], asof)
             covering = [m for m in existing if dom in {d["id"] for d in m["domains"]}
-                        and m["status_as_of"] in ("active", None)]
+                        and m["status_as_of"]["status"] in ("active", None)]
             if covering:
                 continue
             found.append({

@@ -193,7 +193,7 @@ def between_answer(kind: EntityKind, args: dict[str, Any]) -> list[dict[str, Any
 
 def _flatten(label: str, result: dict[str, Any], asof: str) -> dict[str, Any]:
     return {**result[label.lower()], "as_of": asof,
-            "status_as_of": {"status": result["status_as_of"], "since": result["status_since"]},
+            "status_as_of": result["status_as_of"],
             "match": {"direct": result["direct"], "actors": result["matched"]},
             **{k: result[k] for k in ("domains", "parties", "rests_on", "agreed_by",
                                       "applies_in", "sources")}}
