@@ -10,13 +10,16 @@ from flask import Flask
 from flask_cors import CORS
 
 from kb import auth, db
+from kb.api import caching, resolving
 from kb.api.openapi import finish_spec
 from kb.api.problems import make_api
 from kb.errors import register_handlers
 from kb.settings import Settings, load_settings
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
-EXPOSED_HEADERS = ["ETag", "Link", "X-Total-Count", "Retry-After", "Location"]
+# response headers a browser client may read (CORS hides all but a few otherwise)
+EXPOSED_HEADERS = ["ETag", "Link", "X-Total-Count", "X-Pagination", "Retry-After", "Location",
+                   "X-Resolved"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -46,6 +49,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_handlers(app)  # after the Api, so ours replaces its HTTPException handler
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"
     CORS(app, origins=origins, send_wildcard=origins == "*", expose_headers=EXPOSED_HEADERS)
+    caching.init_app(app)  # ETags, 304s and Cache-Control of GET answers
+    resolving.init_app(app)  # X-Resolved: what each name in the request resolved to
 
     from kb.api import analysis, bulk, entities, keys, ops, relations
 

@@ -24,7 +24,9 @@ MAX_ASSIGNMENTS = 5000
 
 def status_as_of(props: dict[str, Any], asof: str) -> tuple[bool, str | None, str | None]:
     """(existed then, status then, since when) from status_history or the kind's dates."""
-    history = json.loads(props.get("status_history") or "[]")
+    history = props.get("status_history") or []
+    if isinstance(history, str):
+        history = json.loads(history)  # as stored; the API's items hold the parsed list
     if history:
         past = [h for h in history if lo(h["since"]) <= hi(asof)]
         if not past:
@@ -65,14 +67,15 @@ def between(db: Database, label: str, actors: list[str], asof: str,
     """Mechanisms or Agreements between all actors, explained, as of the date."""
     params = asof_params(asof)
 
-    def work(tx: Any) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-        cov = q.coverage(tx, actors)
+    def work(tx: Any) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]],
+                               list[dict[str, Any]]]:
+        cov = q.coverage(tx, actors, asof)
         parties = sorted({p for found in cov.values() for p in found})
         rows = q.parties_of_targets(tx, label, parties, params)
         matches = _matches(actors, cov, rows)
-        return matches, q.details(tx, label, sorted(matches), params)
+        return cov, matches, q.details(tx, label, sorted(matches), params)
 
-    matches, details = db.read_tx(work)
+    cov, matches, details = db.read_tx(work)
     results = []
     for d in details:
         props = d["props"]
@@ -81,11 +84,14 @@ def between(db: Database, label: str, actors: list[str], asof: str,
         if not existed or (domain and domain not in domains) or (status and state != status):
             continue
         matched = matches[props["id"]]
+        successions = {m["party"]: cov[m["actor"]][m["party"]]["since"] for m in matched
+                       if m["how"] == "via_predecessor"}
         results.append({
             label.lower(): _summary(label, props),
             "status_as_of": {"status": state, "since": since},
             "direct": all(m["how"] == "direct" for m in matched),
-            "matched": matched, "domains": d["domains"], "parties": d["parties"],
+            "matched": matched, "domains": d["domains"],
+            "parties": _parties(d["parties"], successions),
             "rests_on": d["rests_on"], "agreed_by": d["agreed_by"],
             "applies_in": d["applies_in"], "sources": props.get("sources", []),
             "_date": first_date(props),
@@ -93,17 +99,46 @@ def between(db: Database, label: str, actors: list[str], asof: str,
     return _ordered(results)
 
 
+def carried(valid_to: str | None, since: str | None) -> bool:
+    """True when a predecessor's relation ending `valid_to` passes to its successor.
+
+    It does unless it ended before the year preceding the succession (`since`): a part
+    the predecessor still held around the succession is handed on (the year absorbs
+    interim arrangements, such as the Soviet Navy's of 1992, and the dates' precision);
+    one it had left long before is not.
+    """
+    return valid_to is None or since is None or int(valid_to[:4]) >= int(since[:4]) - 1
+
+
+def _holding(way: dict[str, Any], held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # a party's relations that count for an actor it covers in this way, on the as-of date
+    if way["how"] == "via_predecessor":
+        return [h for h in held if h["current"] or carried(h["valid_to"], way["since"])]
+    return [h for h in held if h["current"]]
+
+
+def _parties(parties: list[dict[str, Any]], successions: dict[str, str | None]
+             ) -> list[dict[str, Any]]:
+    # parties on the date, and the predecessors whose part a successor carries on
+    return [{k: v for k, v in p.items() if k != "current"} for p in parties
+            if p["current"] or (p["id"] in successions
+                                and carried(p["valid_to"], successions[p["id"]]))]
+
+
 def _matches(actors: list[str], cov: dict[str, dict[str, Any]],
              rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    by_target: dict[str, dict[str, str | None]] = {}
+    by_target: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for r in rows:
-        by_target.setdefault(r["target"], {})[r["party"]] = r["role"]
+        by_target.setdefault(r["target"], {}).setdefault(r["party"], []).append(r)
     matches = {}
     for target, parties in by_target.items():
-        candidates = {
-            a: [{"party": p, "party_name": cov[a][p]["name"], "how": cov[a][p]["how"],
-                 "role": role} for p, role in parties.items() if p in cov[a]]
-            for a in actors}
+        candidates: dict[str, list[dict[str, Any]]] = {a: [] for a in actors}
+        for a in actors:
+            for p, held in parties.items():
+                holding = _holding(cov[a][p], held) if p in cov[a] else []
+                if holding:
+                    candidates[a].append({"party": p, "party_name": cov[a][p]["name"],
+                                          "how": cov[a][p]["how"], "role": holding[0]["role"]})
         chosen = best_assignment(actors, candidates)
         if chosen:
             matches[target] = chosen
@@ -120,7 +155,8 @@ def _summary(label: str, props: dict[str, Any]) -> dict[str, Any]:
 def _ordered(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # newest first within equal rank: sort by date, then stably by directness and status
     results.sort(key=lambda r: lo(r["_date"]) if r["_date"] else "", reverse=True)
-    results.sort(key=lambda r: (not r["direct"], STATUS_ORDER.get(r["status_as_of"]["status"] or "", 5)))
+    results.sort(key=lambda r: (not r["direct"],
+                                STATUS_ORDER.get(r["status_as_of"]["status"] or "", 5)))
     for r in results:
         del r["_date"]
     return results

@@ -46,7 +46,7 @@ class KBError(Exception):
         self,
         detail: str,
         *,
-        errors: list[dict[str, str]] | None = None,
+        errors: list[dict[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> None:
@@ -124,7 +124,9 @@ def field_errors(messages: Any, location: str = "", prefix: str = "") -> Iterato
     """Flatten marshmallow/webargs nested messages into {field, location, message} items."""
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            # a repeated query parameter is one field to the client: `kind`, not `kind.1`
+            repeated = location == "query" and isinstance(key, int) and prefix
+            name = prefix if repeated else f"{prefix}.{key}" if prefix else str(key)
             yield from field_errors(value, location, name)
     elif isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
         for message in messages:

@@ -10,6 +10,7 @@ from typing import Any
 from kb.coverage import between
 from kb.dates import hi, lo, precision
 from kb.db import Database
+from kb.hierarchy import below
 from kb.model import get_model
 from kb.queries import coverage as cq
 from kb.queries import explore as q
@@ -68,20 +69,34 @@ def graph(db: Database, center: str, depth: int, kinds: list[str], asof: str,
 
 
 def timeline(db: Database, ids: list[str], start: str | None, end: str | None,
-             kinds: list[str] | None) -> list[dict[str, Any]]:
-    """Dated items about the entities, oldest first, each with its precision and sources."""
+             what: list[str] | None, match: str = "direct") -> list[dict[str, Any]]:
+    """Dated items about the entities, oldest first, each with its precision and sources.
+
+    One item per fact, whatever the ways it was found: `roles` gathers the entities' roles
+    in it (a host who also headed the delegation has both), `entities` the named entities
+    it is about and `through` the entities it was found through. With match=hierarchy each
+    named entity also stands for everything under it (kb.hierarchy.below).
+    """
+    under = below(db, ids) if match == "hierarchy" else {i: [i] for i in ids}
+    named: dict[str, set[str]] = defaultdict(set)
+    for name, found in under.items():
+        for x in found:
+            named[x].add(name)
     items: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in db.read_tx(lambda tx: q.timeline_rows(tx, ids)):
+    for row in db.read_tx(lambda tx: q.timeline_rows(tx, sorted(named))):
         for item in _expand(row):
             key = (item["what"], item["id"], item["date"], item.get("status"), item["title"])
-            if key in items:
-                items[key]["entities"] = sorted({*items[key]["entities"], row["entity"]})
-            else:
-                items[key] = {**item, "entities": [row["entity"]]}
+            role, sources = item.pop("role"), item.pop("sources") or []
+            one = items.setdefault(key, {**item, "roles": [], "sources": [], "entities": [],
+                                         "through": []})
+            one["roles"] = sorted({*one["roles"], *([role] if role else [])})
+            one["sources"] = list(dict.fromkeys([*one["sources"], *sources]))
+            one["entities"] = sorted({*one["entities"], *named[row["entity"]]})
+            one["through"] = sorted({*one["through"], row["entity"]})
     kept = [i for i in items.values() if i["date"]
             and (start is None or hi(i.get("end") or i["date"]) >= lo(start))
             and (end is None or lo(i["date"]) <= hi(end))
-            and (kinds is None or i["what"] in kinds)]
+            and (what is None or i["what"] in what)]
     for item in kept:
         item["precision"] = precision(item["date"])
     return sorted(kept, key=lambda i: (lo(i["date"]), len(i["date"]), i["what"], i["id"]))
@@ -97,25 +112,58 @@ def _expand(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def dossier(db: Database, a: str, b: str, asof: str) -> dict[str, Any]:
-    """Everything that connects two actors: mechanisms, agreements, events, operations, people."""
+    """Everything that connects two actors as of a date: mechanisms, agreements, events,
+    operations, and the officials involved with the posts they held then.
+
+    Events are those that may have started by the date (kb.dates: lo(start) <= hi(as_of));
+    officials come from those events and from the mechanisms and agreements of the date.
+    """
     mechanisms = between(db, "Mechanism", [a, b], asof)
     agreements = between(db, "Agreement", [a, b], asof)
     params = asof_params(asof)
 
     def work(tx: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-        cov = cq.coverage(tx, [a, b])
+        cov = cq.coverage(tx, [a, b], asof)
         events = q.shared_events(tx, sorted(cov[a]), sorted(cov[b]))
         return cov, events, q.presence(tx, None, None, params)
 
     cov, events, present = db.read_tx(work)
+    events = [{**e, "participants": _participants(e["participants"])} for e in events
+              if _started_by(e["props"].get("start"), asof)]
     shared_ops = _shared_theatres(present, set(cov[a]), set(cov[b]))
-    officials = _officials(events, agreements, mechanisms)
+    officials = _officials(events, asof, agreements, mechanisms)
+    held = db.read_tx(lambda tx: q.posts_held(tx, [p["id"] for p in officials], params))
+    for person in officials:
+        person["posts"] = _posts([h for h in held if h["person"] == person["id"]])
     return {
         "actors": [a, b], "as_of": asof, "mechanisms": mechanisms, "agreements": agreements,
         "events": [{**entity_out("Event", e["props"]), "participants": e["participants"],
                     "places": e["places"]} for e in events],
         "operations_in_shared_theatres": shared_ops, "officials": officials,
     }
+
+
+def _started_by(start: str | None, asof: str) -> bool:
+    # may have started by the date: an undated start may have
+    return start is None or lo(start) <= hi(asof)
+
+
+def _participants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # one entry per participant, its roles gathered (one row per PARTICIPATED_IN)
+    found: dict[str, dict[str, Any]] = {}
+    for p in rows:
+        one = found.setdefault(p["id"], {"id": p["id"], "name": p["name"],
+                                         "entity": p["entity"], "roles": [], "sources": []})
+        one["roles"] = sorted({*one["roles"], *([p["role"]] if p["role"] else [])})
+        one["sources"] = list(dict.fromkeys([*one["sources"], *(p["sources"] or [])]))
+    return sorted(found.values(), key=lambda p: (p["name"], p["id"]))
+
+
+def _posts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    posts = [{"title": h["title"], "organization": {"id": h["organization"], "name": h["name"]},
+              "valid_from": h["valid_from"], "valid_to": h["valid_to"]} for h in rows]
+    return sorted(posts, key=lambda p: (lo(p["valid_from"] or ""), p["title"],
+                                        p["organization"]["id"]))
 
 
 def _shared_theatres(present: list[dict[str, Any]], a: set[str],
@@ -142,7 +190,7 @@ def _ops(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(ops.values())
 
 
-def _officials(events: list[dict[str, Any]], *targets: list[dict[str, Any]]
+def _officials(events: list[dict[str, Any]], asof: str, *targets: list[dict[str, Any]]
                ) -> list[dict[str, Any]]:
     people: dict[str, dict[str, Any]] = {}
     for e in events:
@@ -150,43 +198,74 @@ def _officials(events: list[dict[str, Any]], *targets: list[dict[str, Any]]
             if p["entity"] == "Person":
                 person = people.setdefault(p["id"], {"id": p["id"], "name": p["name"],
                                                      "involvement": []})
-                person["involvement"].append({"event": e["props"]["id"], "role": p["role"]})
+                person["involvement"].append({"event": e["props"]["id"], "roles": p["roles"]})
     for results in targets:
         for r in results:
             for p in r["agreed_by"]:
+                if not _started_by(p.get("on"), asof):
+                    continue  # agreed (or signed) only after the date
                 person = people.setdefault(p["id"], {"id": p["id"], "name": p["name"],
                                                      "involvement": []})
-                person["involvement"].append({"agreed": p.get("agreement") or p.get("event"),
-                                              "how": p["how"]})
+                involved = {"agreed": p.get("agreement") or p.get("event"), "how": p["how"]}
+                if involved not in person["involvement"]:  # one act may underlie several
+                    person["involvement"].append(involved)
     return sorted(people.values(), key=lambda p: p["name"])
 
 
-def gaps(db: Database, theatre: str | None, domain: str | None, asof: str) -> list[dict[str, Any]]:
-    """Forces of different states in the same theatre and domain with no mechanism covering it."""
-    present = db.read_tx(lambda tx: q.presence(tx, theatre, domain, asof_params(asof)))
-    groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(dict)
+def gaps(db: Database, theatre: str | None, domain: str | None, asof: str,
+         level: str = "state") -> list[dict[str, Any]]:
+    """Parties of different states in one theatre and domain with no mechanism covering it.
+
+    level=state (default): one gap per theatre, domain and pair of States, with the forces
+    present as evidence; the pair is covered when a mechanism between the two States (as
+    kb.coverage.between matches them, through their forces and organs) covers the domain
+    and is active (or of unknown status) on the date. level=force: pairs of forces.
+    `theatre` counts with every place under it (kb.hierarchy.below: a State's places).
+    """
+    places = below(db, [theatre])[theatre] if theatre else None
+    present = db.read_tx(lambda tx: q.presence(tx, places, domain, asof_params(asof)))
+    groups: dict[tuple[str, str], dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
     for row in present:
-        groups[(row["theatre"], row["domain"])].setdefault(row["force"], []).append(row)
+        if row["state"] is not None:
+            party = row["state"] if level == "state" else row["force"]
+            groups[(row["theatre"], row["domain"])][party][row["force"]].append(row)
+    known: dict[tuple[str, str], list[dict[str, Any]]] = {}
     found = []
-    for (where, dom), forces in sorted(groups.items()):
-        for f1, f2 in itertools.combinations(sorted(forces), 2):
-            s1, s2 = forces[f1][0]["state"], forces[f2][0]["state"]
-            if s1 is None or s2 is None or s1 == s2:
+    for (where, dom), parties in sorted(groups.items()):
+        for p1, p2 in itertools.combinations(sorted(parties), 2):
+            first, second = _first_row(parties[p1]), _first_row(parties[p2])
+            if first["state"] == second["state"]:
                 continue
-            existing = between(db, "Mechanism", [f1, f2], asof)
-            covering = [m for m in existing if dom in {d["id"] for d in m["domains"]}
-                        and m["status_as_of"]["status"] in ("active", None)]
-            if covering:
+            if (p1, p2) not in known:
+                known[(p1, p2)] = between(db, "Mechanism", [p1, p2], asof)
+            existing = known[(p1, p2)]
+            if any(dom in {d["id"] for d in m["domains"]}
+                   and m["status_as_of"]["status"] in ("active", None) for m in existing):
                 continue
-            found.append({
-                "theatre": {"id": where, "name": forces[f1][0]["theatre_name"]}, "domain": dom,
-                "forces": [_presence(forces[f1]), _presence(forces[f2])],
-                "mechanisms_missing_domain_or_inactive": [
-                    {"id": m["mechanism"]["id"], "name": m["mechanism"]["name"],
-                     "status_as_of": m["status_as_of"],
-                     "domains": sorted(d["id"] for d in m["domains"])} for m in existing],
-            })
+            gap: dict[str, Any] = {
+                "theatre": {"id": where, "name": first["theatre_name"]}, "domain": dom,
+                "level": level}
+            if level == "state":
+                gap["states"] = [_state_presence(parties[p1]), _state_presence(parties[p2])]
+            else:
+                gap["forces"] = [_presence(parties[p1][p1]), _presence(parties[p2][p2])]
+            gap["mechanisms_missing_domain_or_inactive"] = [
+                {"id": m["mechanism"]["id"], "name": m["mechanism"]["name"],
+                 "status_as_of": m["status_as_of"],
+                 "domains": sorted(d["id"] for d in m["domains"])} for m in existing]
+            found.append(gap)
     return found
+
+
+def _first_row(forces: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return forces[min(forces)][0]
+
+
+def _state_presence(forces: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    first = _first_row(forces)
+    return {"id": first["state"], "name": first["state_name"], "entity": "State",
+            "forces": [_presence(rows) for _, rows in sorted(forces.items())]}
 
 
 def _presence(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,25 +27,85 @@ class Resolved:
     entity: str
 
 
+@dataclass(frozen=True)
+class NameQuery:
+    """A typed name to resolve: the parameter it came in, the text, the kinds allowed.
+
+    When several entities bear the name, one of the first kind listed wins (a `theatre`
+    prefers a Place to a State of the same name).
+    """
+
+    field: str
+    text: str
+    kinds: list[str] | None = None
+    location: str = "query"
+
+
 def resolve(db: Database, text: str, field: str, kinds: list[str] | None = None) -> Resolved:
     """The one entity `text` names; 409 (listing candidates) if several, 404 if none."""
-    key = normalize(text)
-    rows = db.read_tx(lambda tx: q.lookup(tx, text, key, kinds))
+    return resolve_many(db, [NameQuery(field, text, kinds)])[0]
+
+
+def resolve_many(db: Database, queries: list[NameQuery]) -> list[Resolved]:
+    """The entity each query names, in order; every unknown or ambiguous name at once.
+
+    404 when any name matches nothing (its error carries `suggestions`), else 409 when any
+    is ambiguous (its error carries `candidates`).
+    """
+    rows = db.read_tx(lambda tx: [q.lookup(tx, nq.text, normalize(nq.text), nq.kinds)
+                                  for nq in queries])
+    found: list[Resolved] = []
+    unknown: list[dict[str, Any]] = []
+    ambiguous: list[dict[str, Any]] = []
+    for nq, matches in zip(queries, rows, strict=True):
+        chosen = _choose(matches, nq.kinds)
+        if chosen is not None:
+            found.append(chosen)
+        elif matches:
+            ambiguous.append(_ambiguity(nq, matches))
+        else:
+            unknown.append(_unknown(db, nq))
+    if unknown:
+        raise NotFound(_summary(unknown + ambiguous), errors=unknown + ambiguous,
+                       suggestions=[s for e in unknown for s in e["suggestions"]])
+    if ambiguous:
+        raise AmbiguousName(_summary(ambiguous), errors=ambiguous,
+                            candidates=[c for e in ambiguous for c in e["candidates"]])
+    return found
+
+
+def _choose(rows: list[dict[str, Any]], kinds: list[str] | None) -> Resolved | None:
     exact = [r for r in rows if r["exact"] == 0]
-    if exact or len(rows) == 1:
-        row = (exact or rows)[0]
+    pool = exact or rows
+    if len(pool) > 1 and kinds and len(kinds) > 1:
+        preferred = [r for r in pool if r["entity"] == kinds[0]]
+        pool = preferred if len(preferred) == 1 else pool
+    if len(pool) == 1 or (exact and len(exact) == 1):
+        row = pool[0]
         return Resolved(row["id"], row["name"], row["entity"])
-    where = f" among {', '.join(kinds)}" if kinds else ""
-    if rows:
-        candidates = [{k: r[k] for k in ("id", "name", "entity")} for r in rows]
-        raise AmbiguousName(
-            f"{text!r} is ambiguous{where}: name one of the candidates by its id",
-            errors=[field_error(field, "ambiguous name", "query")],
-            candidates=candidates)
-    suggestions = suggest(db, text, kinds)
-    raise NotFound(f"nothing named {text!r}{where}",
-                   errors=[field_error(field, "unknown name", "query")],
-                   suggestions=suggestions)
+    return None
+
+
+def _where(nq: NameQuery) -> str:
+    return f" among {', '.join(nq.kinds)}" if nq.kinds else ""
+
+
+def _unknown(db: Database, nq: NameQuery) -> dict[str, Any]:
+    message = f"nothing named {nq.text!r}{_where(nq)}"
+    return {**field_error(nq.field, message, nq.location), "value": nq.text,
+            "suggestions": suggest(db, nq.text, nq.kinds)}
+
+
+def _ambiguity(nq: NameQuery, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    message = f"{nq.text!r} is ambiguous{_where(nq)}: name one of the candidates by its id"
+    return {**field_error(nq.field, message, nq.location), "value": nq.text,
+            "candidates": [{k: r[k] for k in ("id", "name", "entity")} for r in rows]}
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    if len(errors) == 1:
+        return str(errors[0]["message"])
+    return f"{len(errors)} names could not be resolved: see `errors`"
 
 
 def _domain_naming() -> list[tuple[str, str]]:
@@ -78,39 +139,88 @@ def resolve_domain(text: str, field: str = "domain") -> str:
         field_error(field, f"one of {choices} (or an alias)", "query")])
 
 
+# Lucene's English stop words: the full-text index's 'standard-folding' analyzer
+# (kb/queries/schema.py) leaves them out, so a query term that is one never matches.
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+    "these", "they", "this", "to", "was", "will", "with"})
+MAX_HITS = 1000  # a search ranks and pages at most this many hits
+MAX_WORDS = 10  # words of the typed text that go into the Lucene query
+PHRASE_BOOST = 8  # names holding the typed words in the typed order rank above the rest
+
+
 def lucene_query(text: str) -> str | None:
-    """A Lucene query for typed text: each word exact, as a prefix, or within 2 edits.
+    """A Lucene query for typed text: every word that can be indexed must match.
+
+    A word matches exactly (boosted), as a prefix (it may still be being typed), or with
+    typos: one edit for 3 to 5 letters, two for longer words. Stop words ("at", "of", "the")
+    are never indexed, so they are not required; the whole text as a phrase, where they
+    keep their place, ranks "Incidents at Sea" above names that merely hold both words.
+    Text of stop words only asks for words starting with them ("IT" finds Italy).
 
     Normalising first leaves only letters, digits and spaces, so no Lucene syntax from the
     input survives into the query. None if no letter or digit is left: nothing can match.
     """
-    words = [w for w in normalize(text).split() if w][:10]
+    # NFC puts back together what normalize decomposed and kept (Hangul syllables)
+    words = unicodedata.normalize("NFC", normalize(text)).split()[:MAX_WORDS]
     if not words:
         return None
-    parts = [f"({w}^4 OR {w}*^2 OR {w}~)" if len(w) > 2 else f"({w}^4 OR {w}*^2)" for w in words]
-    return " AND ".join(parts)
+    content = [w for w in words if w not in STOP_WORDS]
+    if not content:
+        return " ".join(f"+{w}*" for w in words)
+    parts = [f"+({_word_query(w)})" for w in content]
+    if len(words) > 1:
+        parts.append(f'"{" ".join(words)}"^{PHRASE_BOOST}')
+    return " ".join(parts)
 
 
-def search(db: Database, text: str, kinds: list[str] | None, limit: int) -> list[dict[str, Any]]:
-    """Ranked hits, each saying which of its names matched best."""
+def _word_query(word: str) -> str:
+    """One word, exact, as a prefix, or within the edits its length allows."""
+    edits = 0 if len(word) < 3 else 1 if len(word) < 6 else 2
+    fuzzy = f" OR {word}~{edits}" if edits else ""
+    return f"{word}^4 OR {word}*^2{fuzzy}"
+
+
+def search(db: Database, text: str, kinds: list[str] | None = None, offset: int = 0,
+           limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """One page of ranked hits over names and aliases, and how many there are in all.
+
+    Entities with a name or alias equal to the text (as kb.text.normalize compares names:
+    case, accents and punctuation ignored) come first (`exact`), then the full-text hits
+    by score. At most MAX_HITS are ranked. Each hit says which of its names matched best.
+    """
     lucene = lucene_query(text)
     if lucene is None:
-        return []
-    hits = db.read_tx(lambda tx: q.search(tx, lucene, kinds, limit))
+        return [], 0
     wanted = normalize(text)
-    for hit in hits:
+    exact, found = db.read_tx(lambda tx: (q.exact_names(tx, wanted, kinds, MAX_HITS),
+                                          q.search(tx, lucene, kinds, MAX_HITS)))
+    scores = {hit["id"]: hit["score"] for hit in found}
+    first = sorted(({**hit, "score": scores.get(hit["id"], 0.0), "exact": True} for hit in exact),
+                   key=lambda h: (-h["score"], h["name"], h["id"]))
+    exact_ids = {hit["id"] for hit in exact}
+    rest = [{**hit, "exact": False} for hit in found if hit["id"] not in exact_ids]
+    hits = (first + rest)[:MAX_HITS]
+    page = hits[offset:offset + limit]
+    for hit in page:
         names = [hit["name"], *(hit.pop("aliases") or [])]
         hit["matched"] = max(names, key=lambda n: _likeness(wanted, normalize(n)))
-    return hits
+    return page, len(hits)
 
 
 def _likeness(wanted: str, name: str) -> float:
-    """How close typed text is to a name, or to the best single word of it."""
-    candidates = [name, *name.split()]
-    return max(difflib.SequenceMatcher(None, wanted, c).ratio() for c in candidates)
+    """How close typed text is to a name, or (counting a little less) to its best word.
+
+    The name itself wins a tie ("Golan" over "Golan Heights"), but a word typed exactly beats
+    a whole name one letter off ("Nikolay Bogdanovskiy" over "Bogdanovski").
+    """
+    whole = difflib.SequenceMatcher(None, wanted, name).ratio()
+    word = max(difflib.SequenceMatcher(None, wanted, w).ratio() for w in name.split() or [""])
+    return max(whole, 0.98 * word)
 
 
 def suggest(db: Database, text: str, kinds: list[str] | None) -> list[dict[str, Any]]:
     """Up to three close names, for a 404's `suggestions`."""
-    hits = search(db, text, kinds, 3)
+    hits, _ = search(db, text, kinds, limit=3)
     return [{k: h[k] for k in ("id", "name", "entity")} for h in hits]

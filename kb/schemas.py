@@ -12,7 +12,7 @@ import marshmallow as ma
 import pycountry
 from marshmallow import fields, validate
 
-from kb.dates import PARTIAL_DATE_JSON_SCHEMA, is_partial_date, lo
+from kb.dates import PARTIAL_DATE, PARTIAL_DATE_JSON_SCHEMA, is_partial_date, lo
 from kb.model import EntityKind, FieldSpec, Model, RelationKind, get_model
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -38,9 +38,13 @@ class PartialDate(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not is_partial_date(text):
-            raise ma.ValidationError("Not a valid date: use YYYY, YYYY-MM or YYYY-MM-DD.")
-        return text
+        if is_partial_date(text):
+            return text
+        if PARTIAL_DATE.match(text):
+            raise ma.ValidationError(f"{text} does not exist: check the month and the day "
+                                     "(a date is YYYY, YYYY-MM or YYYY-MM-DD).")
+        raise ma.ValidationError(f"{text!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD "
+                                 "(e.g. 2015, 2015-10 or 2015-10-06).")
 
 
 @cache

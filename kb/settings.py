@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ class Settings:
     log_level: str
     reads_require_key: bool
     max_body_bytes: int
+    cache_control: str
 
     @property
     def local_neo4j(self) -> bool:
@@ -104,6 +106,21 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
+# RFC 9111 5.2: directives, comma-separated, each a token with an optional token or
+# quoted-string argument (e.g. `no-cache`, `private, max-age=60`)
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_DIRECTIVE = rf'{_TOKEN}(={_TOKEN}|="[^"\\\x00-\x1f]*")?'
+CACHE_CONTROL = re.compile(rf"{_DIRECTIVE}([ \t]*,[ \t]*{_DIRECTIVE})*")
+
+
+def _cache_control(env: Mapping[str, str]) -> str:
+    value = env.get("KB_CACHE_CONTROL", "").strip() or "no-cache"
+    if not CACHE_CONTROL.fullmatch(value):
+        raise SettingsError("KB_CACHE_CONTROL", "must be Cache-Control directives, e.g. "
+                            f"no-cache or 'private, max-age=60'; got {value!r}")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings; raises SettingsError naming the bad variable."""
     env = os.environ if env is None else env
@@ -126,4 +143,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_choice(env, "KB_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         reads_require_key=_bool(env, "KB_READS_REQUIRE_KEY", False),
         max_body_bytes=_int(env, "KB_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024**3),
+        cache_control=_cache_control(env),
     )

@@ -222,11 +222,9 @@ class Store:
         return relation_out(rtype, record["source"], record["target"], record["props"],
                             (record["source_kind"], record["target_kind"]))
 
-    def list_relations(self, rtype: str | None, source: str | None, target: str | None,
-                       offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    def list_relations(self, query: q.RelationQuery) -> tuple[list[dict[str, Any]], int]:
         """A page of relations and the total count."""
-        rows, total = self.db.read_tx(
-            lambda tx: q.list_relations(tx, rtype, source, target, offset, limit))
+        rows, total = self.db.read_tx(lambda tx: q.list_relations(tx, query))
         return [relation_out(r["type"], r["source"], r["target"], r["props"],
                              (r["source_kind"], r["target_kind"])) for r in rows], total
 

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import KB
-
-S = ["example-source"]
-
-
-def e(entity: str, id_: str, **fields: Any) -> dict[str, Any]:
-    return {"entity": entity, "id": id_, "name": fields.pop("name", id_.title()), "sources": S,
-            **fields}
-
-
-def r(type_: str, a: str, b: str, **fields: Any) -> dict[str, Any]:
-    return {"type": type_, "from": a, "to": b, "sources": S, **fields}
-
+from tests.factories import S, e, r
 
 GRAPH = [
     e("Force", "idf", name="Israel Defense Forces", aliases=["IDF", "Tsahal"], kind="armed_forces"),
@@ -95,13 +82,13 @@ CASES = [
     ("events?status=planned", ["ev-month"]),
     ("events?participant=golan", ["ev-day"]),
     # partial dates: "2015" may be any day of 2015, "2015-10" any day of October
-    ("events?from=2015-10-07&to=2015-10-07", ["ev-day", "ev-month", "ev-year"]),
-    ("events?from=2015-11", ["ev-2016", "ev-year"]),
-    ("events?to=2015-09", ["ev-year"]),
-    ("events?from=2016", ["ev-2016"]),
+    ("events?from_date=2015-10-07&to_date=2015-10-07", ["ev-day", "ev-month", "ev-year"]),
+    ("events?from_date=2015-11", ["ev-2016", "ev-year"]),
+    ("events?to_date=2015-09", ["ev-year"]),
+    ("events?from_date=2016", ["ev-2016"]),
     ("operations?theatre=syria-theatre", ["op-closed", "op-open"]),
-    ("operations?from=2020", ["op-open"]),  # no end: still running
-    ("operations?from=2012-06-30&to=2012-07", ["op-closed"]),
+    ("operations?from_date=2020", ["op-open"]),  # no end: still running
+    ("operations?from_date=2012-06-30&to_date=2012-07", ["op-closed"]),
     ("operations?domain=aerial&conducted_by=ru-af", ["op-open"]),
     ("sources?publisher=Walla!%20News&reliability=B", ["src-walla"]),
 ]

@@ -46,7 +46,7 @@ def test_hostile_strings_are_harmless(client: FlaskClient, graph_kb: KB, templat
 
 
 @pytest.mark.parametrize("query", [
-    "forces?page_size=501", "search?q=" + "a" * 201, "search?limit=101&q=x",
+    "forces?page_size=501", "search?q=" + "a" * 201, "search?page_size=501&q=x",
     "paths?from=idf&to=ruaf&max_hops=7", "paths?from=idf&to=ruaf&limit=26",
     "graph?center=idf&depth=4", "graph?center=idf&limit=501",
     "mechanisms?" + "&".join(f"between=a{i}" for i in range(7)),

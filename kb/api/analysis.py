@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from kb.api.paging import KBBlueprint
+from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
+from kb.api.params import Choice, QueryArgs, match_field, repeatable
+from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.dates import today
 from kb.db import get_db
 from kb.explore import DEFAULT_VIA, dossier, gaps, graph, paths, timeline
 from kb.model import get_model
 from kb.queries.explore import MAX_HOPS
-from kb.resolve import ACTOR_KINDS, domain_field, resolve, resolve_domain, search
+from kb.resolve import ACTOR_KINDS, MAX_HITS, NameQuery, domain_field, resolve_domain, search
 from kb.schemas import PartialDate
 
 blp = KBBlueprint("analysis", __name__, url_prefix="/api/v1",
@@ -22,7 +24,12 @@ blp = KBBlueprint("analysis", __name__, url_prefix="/api/v1",
                               "when, and where coordination is missing.")
 KINDS = list(get_model().entities)
 TIMELINE_KINDS = ["event", "agreement_signed", "status_change", "operation", "post"]
-UNKNOWN = ma.RAISE
+GAP_LEVELS = ["state", "force"]
+MAX_PATHS = 25  # the shortest paths found in all, over every page
+
+
+def _entity_kind() -> Choice:
+    return Choice(KINDS, metadata={"description": "An entity kind."})
 
 
 def _kinds(**kw: Any) -> fields.Field[Any]:
@@ -34,47 +41,61 @@ def _name(description: str, **kw: Any) -> fields.Field[Any]:
                          metadata={"description": description}, **kw)
 
 
-class DossierArgs(ma.Schema):
+class DossierArgs(QueryArgs):
     between = fields.List(_name("An actor: id, name or alias."), required=True,
-                          validate=validate.Length(2, 2))
+                          validate=validate.Length(2, 2, error=(
+                              "name exactly two actors by repeating the parameter: "
+                              "between=A&between=B")))
     as_of = PartialDate()
 
 
-class PathArgs(ma.Schema):
+class PathArgs(PagedArgs):
     from_ = _name("Start: id, name or alias.", data_key="from", required=True)
     to = _name("End: id, name or alias.", required=True)
     max_hops = fields.Integer(load_default=4, validate=validate.Range(1, MAX_HOPS))
-    via = _kinds(metadata={"description": "Kinds paths may pass through "
-                                          "(default: all but Domain and Source)."})
-    limit = fields.Integer(load_default=5, validate=validate.Range(1, 25))
+    via = repeatable(_entity_kind(), metadata={
+        "description": "Kinds paths may pass through (default: all but Domain and Source)."})
 
 
-class GraphArgs(ma.Schema):
+class GraphArgs(QueryArgs):
     center = _name("The entity at the centre: id, name or alias.", required=True)
     depth = fields.Integer(load_default=1, validate=validate.Range(1, 3))
-    kinds = _kinds(metadata={"description": "Kinds of neighbours to include (default all)."})
+    entity_kind = repeatable(_entity_kind(), metadata={
+        "description": "Kinds of neighbours to include (default all)."})
     as_of = PartialDate()
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500), metadata={
+        "description": "Most nodes in the answer; `truncated` says when it cut."})
 
 
-class TimelineArgs(ma.Schema):
+class TimelineArgs(PagedArgs):
     entity = fields.List(_name("An entity: id, name or alias."), required=True,
                          validate=validate.Length(1, 10))
-    from_ = PartialDate(data_key="from")
-    to = PartialDate()
-    kind = fields.List(fields.String(validate=validate.OneOf(TIMELINE_KINDS)))
+    from_date = PartialDate(metadata={
+        "description": "Only items that may still be under way on or after this date."})
+    to_date = PartialDate(metadata={
+        "description": "Only items that may have begun on or before this date."})
+    what = repeatable(Choice(TIMELINE_KINDS, metadata={"description": "An item type."}))
+    match = match_field()
+
+    date_ranges: ClassVar[list[tuple[str, str]]] = [("from_date", "to_date")]
 
 
-class SearchArgs(ma.Schema):
-    q = fields.String(required=True, validate=validate.Length(1, 200))
-    kind = _kinds()
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+class SearchArgs(PagedArgs):
+    q = fields.String(required=True, validate=validate.Length(1, 200), metadata={
+        "description": "Words of a name or alias, in any case, with or without accents; "
+                       "typos and other transliterations are tolerated. Exact names and "
+                       f"aliases come first. At most {MAX_HITS} hits are ranked and paged."})
+    entity_kind = repeatable(_entity_kind(), metadata={
+        "description": "Only entities of this kind (default all)."})
 
 
-class GapArgs(ma.Schema):
-    theatre = _name("A Place or State: id, name or alias.")
+class GapArgs(PagedArgs):
+    theatre = _name("A Place or State (its places): id, name or alias.")
     domain = domain_field()
     as_of = PartialDate()
+    level = Choice(GAP_LEVELS, load_default="state", metadata={"description": (
+        "`state` (default): one gap per pair of States, their forces as evidence; "
+        "`force`: one per pair of forces.")})
 
 
 class AnswerSchema(ma.Schema):
@@ -87,67 +108,84 @@ class AnswerSchema(ma.Schema):
 
 
 def _resolve(text: str, field: str, kinds: list[str] | None = None) -> str:
-    return resolve(get_db(), text, field, kinds).id
+    return resolve_names([NameQuery(field, text, kinds)])[0].id
+
+
+def _resolve_all(*queries: NameQuery) -> list[str]:
+    return [r.id for r in resolve_names(list(queries))]
 
 
 @blp.route("/dossier")
 class Dossier(MethodView):
-    @blp.arguments(DossierArgs, location="query", unknown=UNKNOWN)
-    @blp.response(200, AnswerSchema)
+    @blp.arguments(DossierArgs, location="query")
+    @blp.response(200, AnswerSchema, headers={HEADER: HEADER_DOC})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Everything that connects two actors: mechanisms, agreements, events, operations."""
-        a, b = (_resolve(n, "between", ACTOR_KINDS) for n in args["between"])
+        a, b = _resolve_all(*(NameQuery("between", n, ACTOR_KINDS) for n in args["between"]))
         return dossier(get_db(), a, b, args.get("as_of") or today())
 
 
 @blp.route("/paths")
 class Paths(MethodView):
-    @blp.arguments(PathArgs, location="query", unknown=UNKNOWN)
-    @blp.response(200, AnswerSchema(many=True))
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+    @blp.arguments(PathArgs, location="query")
+    @blp.response(200, AnswerSchema(many=True), headers={HEADER: HEADER_DOC})
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Shortest paths between two entities, as nodes and typed relations."""
-        source, target = _resolve(args["from_"], "from"), _resolve(args["to"], "to")
-        return paths(get_db(), source, target, args["max_hops"], args.get("via") or DEFAULT_VIA,
-                     args["limit"])
+        page = pagination_parameters
+        source, target = _resolve_all(NameQuery("from", args["from_"]),
+                                      NameQuery("to", args["to"]))
+        found = paths(get_db(), source, target, args["max_hops"],
+                      args.get("via") or DEFAULT_VIA, MAX_PATHS)
+        return page_of(found, page)
 
 
 @blp.route("/graph")
 class Graph(MethodView):
-    @blp.arguments(GraphArgs, location="query", unknown=UNKNOWN)
-    @blp.response(200, AnswerSchema)
+    @blp.arguments(GraphArgs, location="query")
+    @blp.response(200, AnswerSchema, headers={HEADER: HEADER_DOC})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The neighbourhood of an entity as {nodes, edges}, ready to draw."""
         center = _resolve(args["center"], "center")
-        return graph(get_db(), center, args["depth"], args.get("kinds") or KINDS,
+        return graph(get_db(), center, args["depth"], args.get("entity_kind") or KINDS,
                      args.get("as_of") or today(), args["limit"])
 
 
 @blp.route("/timeline")
 class Timeline(MethodView):
-    @blp.arguments(TimelineArgs, location="query", unknown=UNKNOWN)
-    @blp.response(200, AnswerSchema(many=True))
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+    @blp.arguments(TimelineArgs, location="query")
+    @blp.response(200, AnswerSchema(many=True), headers={HEADER: HEADER_DOC})
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Dated events, signatures, status changes, operations and posts, oldest first."""
-        ids = [_resolve(n, "entity") for n in args["entity"]]
-        return timeline(get_db(), ids, args.get("from_"), args.get("to"), args.get("kind"))
+        start, end = args.get("from_date"), args.get("to_date")
+        ids = _resolve_all(*(NameQuery("entity", n) for n in args["entity"]))
+        found = timeline(get_db(), ids, start, end, args.get("what"), args["match"])
+        return page_of(found, pagination_parameters)
 
 
 @blp.route("/search")
 class Search(MethodView):
-    @blp.arguments(SearchArgs, location="query", unknown=UNKNOWN)
+    @blp.arguments(SearchArgs, location="query")
     @blp.response(200, AnswerSchema(many=True))
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Ranked search over names and aliases, tolerant of typos and transliterations."""
-        return search(get_db(), args["q"], args.get("kind"), args["limit"])
+        offset, limit = window(pagination_parameters)
+        hits, pagination_parameters.item_count = search(
+            get_db(), args["q"], args.get("entity_kind"), offset, limit)
+        return hits
 
 
 @blp.route("/gaps")
 class Gaps(MethodView):
-    @blp.arguments(GapArgs, location="query", unknown=UNKNOWN)
-    @blp.response(200, AnswerSchema(many=True))
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Forces of different states in one theatre and domain with no mechanism covering it."""
+    @blp.arguments(GapArgs, location="query")
+    @blp.response(200, AnswerSchema(many=True), headers={HEADER: HEADER_DOC})
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """States (or forces) in one theatre and domain with no mechanism covering it."""
         theatre = (_resolve(args["theatre"], "theatre", ["Place", "State"])
                    if "theatre" in args else None)
         domain = resolve_domain(args["domain"]) if "domain" in args else None
-        return gaps(get_db(), theatre, domain, args.get("as_of") or today())
+        found = gaps(get_db(), theatre, domain, args.get("as_of") or today(), args["level"])
+        return page_of(found, pagination_parameters)

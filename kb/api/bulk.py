@@ -12,6 +12,7 @@ from marshmallow import fields
 
 from kb.api.openapi import IMPORT_BODY
 from kb.api.paging import KBBlueprint
+from kb.api.params import QueryArgs
 from kb.auth import caller, require
 from kb.bulk import export_lines
 from kb.db import get_db
@@ -24,12 +25,12 @@ blp = KBBlueprint("bulk", __name__, url_prefix="/api/v1",
 NDJSON = "application/x-ndjson"
 
 
-class ImportArgs(ma.Schema):
+class ImportArgs(QueryArgs):
     dry_run = fields.Boolean(load_default=False, metadata={
         "description": "Validate and report what would change; write nothing."})
 
 
-class ExportArgs(ma.Schema):
+class ExportArgs(QueryArgs):
     as_of = PartialDate(metadata={"description": "Only relations valid on this date."})
 
 
@@ -57,7 +58,7 @@ def _records() -> list[tuple[str, Any]]:
 
 @blp.route("/import")
 class Import(MethodView):
-    @blp.arguments(ImportArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(ImportArgs, location="query")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(413, description="The body is larger than KB_MAX_BODY_BYTES")
     @blp.alt_response(422, description="A record is invalid; nothing was written")
@@ -78,7 +79,7 @@ class Import(MethodView):
 
 @blp.route("/export")
 class Export(MethodView):
-    @blp.arguments(ExportArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(ExportArgs, location="query")
     @blp.response(200, description="NDJSON records, entities then relations",
                   content_type=NDJSON)
     def get(self, args: dict[str, Any]) -> Response:

@@ -115,7 +115,7 @@ class Key(MethodView):
 
 @blp.route("/changes")
 class Changes(MethodView):
-    @blp.arguments(ChangeArgs, location="query", unknown=ma.RAISE)
+    @blp.arguments(ChangeArgs, location="query")
     @blp.response(200, ChangeSchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:

@@ -9,25 +9,30 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import request
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+
+from kb.api.params import QueryArgs
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
-PAGINATION_ARGS = ("page", "page_size")
 
 
-class PagedArgs(ma.Schema):
+class PagedArgs(QueryArgs):
     """Base of the query-string schemas of paginated endpoints."""
 
-    class Meta:
-        ordered = True
+    paged = True
 
-    @ma.pre_load
-    def _leave_pagination(self, data: Any, **_: Any) -> Any:
-        # page/page_size are parsed by the pagination layer from the same query string
-        return {k: v for k, v in data.items() if k not in PAGINATION_ARGS}
+
+class KBParser(FlaskParser):
+    """Unknown query parameters are refused on every endpoint (QueryArgs names them)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {  # noqa: RUF012 (webargs declares it an instance field)
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
 
 
 class KBBlueprint(Blueprint):  # type: ignore[misc]
     """A Blueprint whose paginated responses carry Link, X-Total-Count and X-Pagination."""
+
+    ARGUMENTS_PARSER = KBParser()
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1, "page_size": PAGE_SIZE, "max_page_size": MAX_PAGE_SIZE}
@@ -67,6 +72,13 @@ MAX_OFFSET = 2**40
 def window(page: Any) -> tuple[int, int]:
     """(offset, limit) of the requested page."""
     return min((page.page - 1) * page.page_size, MAX_OFFSET), page.page_size
+
+
+def page_of(items: list[Any], page: Any) -> list[Any]:
+    """The requested page of an answer computed whole; sets the total for the headers."""
+    page.item_count = len(items)
+    offset, limit = window(page)
+    return items[offset:offset + limit]
 
 
 def _page_url(page: int) -> str:

@@ -11,3 +11,14 @@ def trusted(text: str) -> LiteralString:
     Every caller must validate names against the model first; values stay $parameters.
     """
     return text  # type: ignore[return-value]
+
+
+class UntrustedName(ValueError):
+    """A label, type or property name that is not in the model reached the query layer."""
+
+
+def check_name(allowed: bool, name: str) -> None:
+    """Refuse to build query text from a name the model does not list (unlike `assert`,
+    this check stays under `python -O`)."""
+    if not allowed:
+        raise UntrustedName(f"{name!r} is not a name of the model")

@@ -8,9 +8,9 @@ from typing import Any
 import neo4j
 
 from kb.dates import hi, lo
-from kb.model import ENTITY_LABEL, EntityKind, get_model
-from kb.queries import trusted
-from kb.queries.asof import asof_params, valid_at
+from kb.model import ENTITY_LABEL, EntityKind, FilterSpec, get_model
+from kb.queries import check_name, trusted
+from kb.queries.asof import asof_params, hi_expr, lo_expr, valid_at
 from kb.text import normalize
 
 MAX_SUMMARY_RELATIONS = 500
@@ -32,7 +32,7 @@ def get_entity(
     tx: neo4j.ManagedTransaction, label: str, entity_id: str
 ) -> dict[str, Any] | None:
     """An entity's properties and its direct relations summarised, or None."""
-    assert label in get_model().entities
+    check_name(label in get_model().entities, label)
     query = f"""
     MATCH (n:{label} {{id: $id}})
     CALL (n) {{
@@ -61,6 +61,62 @@ class ListQuery:
     ids: list[str] | None = None  # only these (the answers of a `between` question)
 
 
+Condition = tuple[str, dict[str, Any]]
+
+
+def _text(spec: FilterSpec, p: str, value: str) -> Condition:
+    return f"n.search_key CONTAINS ${p}", {p: normalize(value)}
+
+
+def _property(spec: FilterSpec, p: str, value: Any) -> Condition:
+    values = value if isinstance(value, list) else [value]
+    return f"n.{spec.property} IN ${p}", {p: values}
+
+
+def _relation(spec: FilterSpec, p: str, value: Any) -> Condition:
+    ids = value if isinstance(value, list) else [value]
+    step = (f"(n)-[:{spec.relation}]->(x:{ENTITY_LABEL})" if spec.direction == "out"
+            else f"(x:{ENTITY_LABEL})-[:{spec.relation}]->(n)")
+    return f"EXISTS {{ MATCH {step} WHERE x.id IN ${p} }}", {p: ids}
+
+
+def _as_of(spec: FilterSpec, p: str, value: str) -> Condition:
+    if not (spec.start_field and spec.end_field):
+        raise ValueError(f"as_of filter {spec.name} needs start_field and end_field")
+    return valid_at("n", spec.start_field, spec.end_field), asof_params(value)
+
+
+def _date_from(spec: FilterSpec, p: str, value: str) -> Condition:
+    # overlaps [from, ...): the item's latest possible day is on or after `from`
+    last = f"coalesce(n.{spec.end_field or spec.date_from}, n.{spec.date_from})"
+    cond = f"{hi_expr(last)} >= ${p}"
+    if spec.open_ended and spec.end_field:
+        cond = f"(n.{spec.end_field} IS NULL OR {cond})"
+    return cond, {p: lo(value)}
+
+
+def _date_to(spec: FilterSpec, p: str, value: str) -> Condition:
+    return f"{lo_expr(f'n.{spec.date_to}')} <= ${p}", {p: hi(value)}
+
+
+def _condition(spec: FilterSpec, p: str, value: Any) -> Condition | None:
+    if spec.between:
+        return None  # answered by kb.coverage, not by a list query
+    if spec.as_of:
+        return _as_of(spec, p, value)
+    if spec.text:
+        return _text(spec, p, value)
+    if spec.property:
+        return _property(spec, p, value)
+    if spec.relation:
+        return _relation(spec, p, value)
+    if spec.date_from:
+        return _date_from(spec, p, value)
+    if spec.date_to:
+        return _date_to(spec, p, value)
+    return None
+
+
 def _conditions(q: ListQuery) -> tuple[list[str], dict[str, Any]]:
     conds: list[str] = []
     params: dict[str, Any] = {}
@@ -68,40 +124,10 @@ def _conditions(q: ListQuery) -> tuple[list[str], dict[str, Any]]:
         conds.append("n.id IN $ids")
         params["ids"] = q.ids
     for name, value in q.filters.items():
-        spec = q.kind.filters[name]  # only declared filters reach here
-        p = f"f_{name}"
-        if spec.between:
-            continue  # answered by kb.coverage, not by a list query
-        if spec.as_of:
-            assert spec.start_field and spec.end_field, name
-            conds.append(valid_at("n", spec.start_field, spec.end_field))
-            params.update(asof_params(value))
-        elif spec.text:
-            conds.append(f"n.search_key CONTAINS ${p}")
-            params[p] = normalize(value)
-        elif spec.property:
-            conds.append(f"n.{spec.property} = ${p}")
-            params[p] = value
-        elif spec.relation and spec.direction == "out":
-            end = f"(:{ENTITY_LABEL} {{id: ${p}}})"
-            conds.append(f"EXISTS {{ MATCH (n)-[:{spec.relation}]->{end} }}")
-            params[p] = value
-        elif spec.relation:
-            end = f"(:{ENTITY_LABEL} {{id: ${p}}})"
-            conds.append(f"EXISTS {{ MATCH {end}-[:{spec.relation}]->(n) }}")
-            params[p] = value
-        elif spec.date_from:
-            # overlaps [from, ...): the item's latest possible day is on or after `from`
-            last = f"coalesce(n.{spec.end_field or spec.date_from}, n.{spec.date_from})"
-            cond = f"{last} + substring('9999-12-31', size({last})) >= ${p}"
-            if spec.open_ended and spec.end_field:
-                cond = f"(n.{spec.end_field} IS NULL OR {cond})"
-            conds.append(cond)
-            params[p] = lo(value)
-        elif spec.date_to:
-            first = f"n.{spec.date_to}"
-            conds.append(f"{first} + substring('0000-01-01', size({first})) <= ${p}")
-            params[p] = hi(value)
+        found = _condition(q.kind.filters[name], f"f_{name}", value)  # declared filters only
+        if found:
+            conds.append(found[0])
+            params.update(found[1])
     return conds, params
 
 
@@ -111,7 +137,7 @@ def list_entities(tx: neo4j.ManagedTransaction, q: ListQuery) -> tuple[list[dict
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
     descending = q.sort.startswith("-")
     key = q.sort.lstrip("-")
-    assert key in q.kind.sort
+    check_name(key in q.kind.sort, key)
     match = f"MATCH (n:{q.kind.label}) {where}"
     total = tx.run(trusted(f"{match} RETURN count(n) AS total"), params).single()
     page = tx.run(trusted(
@@ -125,7 +151,7 @@ def get_relation(
     tx: neo4j.ManagedTransaction, rtype: str, relation_id: str
 ) -> dict[str, Any] | None:
     """A relation with its ends, or None."""
-    assert rtype in get_model().relations
+    check_name(rtype in get_model().relations, rtype)
     query = f"""
     MATCH (a:{ENTITY_LABEL})-[r:{rtype} {{id: $id}}]->(b:{ENTITY_LABEL})
     RETURN a.id AS source, b.id AS target, {label_of('a')} AS source_kind,
@@ -135,20 +161,37 @@ def get_relation(
     return dict(record) if record else None
 
 
-def list_relations(tx: neo4j.ManagedTransaction, rtype: str | None, source: str | None,
-                   target: str | None, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """A page of relations, optionally of one type and/or from/to given ids."""
-    if rtype is not None:
-        assert rtype in get_model().relations
-    pattern = f"(a:{ENTITY_LABEL})-[r{':' + rtype if rtype else ''}]->(b:{ENTITY_LABEL})"
-    where = "WHERE ($source IS NULL OR a.id = $source) AND ($target IS NULL OR b.id = $target)"
-    params = {"source": source, "target": target}
+@dataclass
+class RelationQuery:
+    """A validated relation list request: types, ends (ids), as-of date, page window."""
+
+    types: list[str] | None = None
+    sources: list[str] | None = None
+    targets: list[str] | None = None
+    asof: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+def list_relations(tx: neo4j.ManagedTransaction, q: RelationQuery
+                   ) -> tuple[list[dict[str, Any]], int]:
+    """A page of relations: of the given types, from/to the given ids, valid on a date."""
+    for rtype in q.types or []:
+        check_name(rtype in get_model().relations, rtype)
+    types = "|".join(q.types or [])
+    pattern = f"(a:{ENTITY_LABEL})-[r{':' + types if types else ''}]->(b:{ENTITY_LABEL})"
+    where = ("WHERE ($sources IS NULL OR a.id IN $sources) "
+             "AND ($targets IS NULL OR b.id IN $targets)")
+    params: dict[str, Any] = {"sources": q.sources, "targets": q.targets}
+    if q.asof:
+        where += f" AND {valid_at('r')}"
+        params.update(asof_params(q.asof))
     total = tx.run(trusted(f"MATCH {pattern} {where} RETURN count(r) AS total"), params).single()
     rows = tx.run(trusted(f"""
         MATCH {pattern} {where}
         RETURN type(r) AS type, a.id AS source, b.id AS target, {label_of('a')} AS source_kind,
                {label_of('b')} AS target_kind, properties(r) AS props
-        ORDER BY type, r.id SKIP $offset LIMIT $limit"""), params, offset=offset, limit=limit)
+        ORDER BY type, r.id SKIP $offset LIMIT $limit"""), params, offset=q.offset, limit=q.limit)
     return [dict(r) for r in rows], int(total["total"]) if total else 0
 
 
@@ -168,7 +211,7 @@ def citations_of(tx: neo4j.ManagedTransaction, source_id: str) -> int:
 def stored_entities(tx: neo4j.ManagedTransaction, label: str,
                     ids: list[str]) -> dict[str, dict[str, Any]]:
     """Stored properties of the given entity ids (to tell created/updated/unchanged)."""
-    assert label in get_model().entities
+    check_name(label in get_model().entities, label)
     query = f"""UNWIND $ids AS i MATCH (n:{label} {{id: i}})
                 RETURN n.id AS id, properties(n) AS props"""
     return {r["id"]: dict(r["props"]) for r in tx.run(trusted(query), ids=ids)}
@@ -177,7 +220,7 @@ def stored_entities(tx: neo4j.ManagedTransaction, label: str,
 def stored_relations(tx: neo4j.ManagedTransaction, rtype: str,
                      ids: list[str]) -> dict[str, dict[str, Any]]:
     """Stored properties of the given relation ids."""
-    assert rtype in get_model().relations
+    check_name(rtype in get_model().relations, rtype)
     query = f"""UNWIND $ids AS i MATCH ()-[r:{rtype} {{id: i}}]->()
                 RETURN r.id AS id, properties(r) AS props"""
     return {r["id"]: dict(r["props"]) for r in tx.run(trusted(query), ids=ids)}

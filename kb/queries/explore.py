@@ -153,30 +153,53 @@ ORDER BY {lo_expr('e.start')}, size(e.start), e.id
 
 
 def shared_events(tx: neo4j.ManagedTransaction, a: list[str], b: list[str]) -> list[dict[str, Any]]:
-    """Events in which someone covering A and someone covering B both took part."""
+    """Events in which someone covering A and someone covering B both took part.
+
+    Each participation is one row of `participants` (a person with two roles: two rows).
+    """
     return [dict(r) for r in tx.run(SHARED_EVENTS, a=a, b=b)]
+
+
+POSTS_HELD = f"""
+UNWIND $ids AS pid
+MATCH (pe:Entity {{id: pid}})-[h:HOLDS_POST]->(org:Entity) USING INDEX SEEK pe:Entity(id)
+WHERE {valid_at('h')}
+RETURN pe.id AS person, h.title AS title, org.id AS organization, org.name AS name,
+       h.valid_from AS valid_from, h.valid_to AS valid_to
+"""
+
+
+def posts_held(tx: neo4j.ManagedTransaction, ids: list[str],
+               params: dict[str, Any]) -> list[dict[str, Any]]:
+    """(person, title, organization, name, valid_from, valid_to) of the posts the given
+    persons may have held on the as-of date (undated posts count as held)."""
+    return [dict(r) for r in tx.run(trusted(POSTS_HELD), ids=ids, **params)]
 
 
 PRESENCE = f"""
 MATCH (f:Entity)-[c:CONDUCTS]->(op:Operation)-[t:IN_THEATRE]->(th:Entity)
 WHERE (op.start IS NULL OR {lo_expr('op.start')} <= $asof_hi)
   AND (op.end IS NULL OR {hi_expr('op.end')} >= $asof_lo)
-  AND ($theatre IS NULL OR th.id = $theatre)
+  AND ($theatre IS NULL OR th.id IN $theatre)
 MATCH (op)-[d:IN_DOMAIN]->(dom:Domain)
 WHERE $domain IS NULL OR dom.id = $domain
 OPTIONAL MATCH (f)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
 WITH f, op, th, dom, c, t, d,
      CASE WHEN f:State THEN f ELSE head(collect(DISTINCT s1)) END AS state
 RETURN f.id AS force, f.name AS force_name, {label_of('f')} AS force_entity,
-       state.id AS state, th.id AS theatre, th.name AS theatre_name, dom.id AS domain,
+       state.id AS state, state.name AS state_name, th.id AS theatre,
+       th.name AS theatre_name, dom.id AS domain,
        op.id AS operation, op.name AS operation_name, op.start AS start, op.end AS end,
        c.sources + t.sources + d.sources AS sources
 ORDER BY theatre, domain, force, operation
 """
 
 
-def presence(tx: neo4j.ManagedTransaction, theatre: str | None, domain: str | None,
+def presence(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: str | None,
              params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Who operates where, in which domain, on the date, with the operation as evidence."""
+    """Who operates where, in which domain, on the date, with the operation as evidence.
+
+    `theatre`: the ids of the places that count as the theatre (None: everywhere).
+    """
     result = tx.run(PRESENCE, theatre=theatre, domain=domain, **params)
     return [dict(r) for r in result]

@@ -27,7 +27,15 @@ YIELD node, score
 WHERE $kinds IS NULL OR any(l IN labels(node) WHERE l IN $kinds)
 RETURN node.id AS id, node.name AS name, node.aliases AS aliases,
        {label_of('node')} AS entity, node.kind AS kind, score
-ORDER BY score DESC, node.name LIMIT $limit
+ORDER BY score DESC, node.name, node.id LIMIT $limit
+"""
+
+EXACT_NAMES = f"""
+MATCH (node:Entity) WHERE node.search_key CONTAINS $key
+  AND ($kinds IS NULL OR any(l IN labels(node) WHERE l IN $kinds))
+RETURN node.id AS id, node.name AS name, node.aliases AS aliases,
+       {label_of('node')} AS entity, node.kind AS kind
+ORDER BY node.name, node.id LIMIT $limit
 """
 
 
@@ -39,6 +47,16 @@ def lookup(tx: neo4j.ManagedTransaction, text: str, key: str,
 
 def search(tx: neo4j.ManagedTransaction, lucene: str, kinds: list[str] | None,
            limit: int) -> list[dict[str, Any]]:
-    """Ranked full-text hits over names and aliases."""
-    result = tx.run(SEARCH, lucene=lucene, kinds=kinds, limit=limit, fetch=limit * 5)
+    """Up to `limit` full-text hits over names and aliases, best first.
+
+    With `kinds`, five times as many are taken from the index before the others are left out.
+    """
+    fetch = limit if kinds is None else limit * 5
+    result = tx.run(SEARCH, lucene=lucene, kinds=kinds, limit=limit, fetch=fetch)
     return [dict(r) for r in result]
+
+
+def exact_names(tx: neo4j.ManagedTransaction, key: str, kinds: list[str] | None,
+                limit: int) -> list[dict[str, Any]]:
+    """Entities with a name or alias that normalises to exactly `key` (kb.text.normalize)."""
+    return [dict(r) for r in tx.run(EXACT_NAMES, key=f"|{key}|", kinds=kinds, limit=limit)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.queries import coverage, explore, lookup
+from kb.queries import coverage, explore, hierarchy, lookup
 from kb.queries.asof import asof_params
 
 ASOF = asof_params("2015-10-08")
@@ -33,6 +33,10 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("timeline", explore.TIMELINE, {"ids": ["yair-golan"]}),
     ("search", lookup.SEARCH, {"lucene": "bogdanovski~", "kinds": None, "limit": 5,
                                "fetch": 25}),
+    ("search: exact names", lookup.EXACT_NAMES,
+     {"key": "|incidents at sea agreement|", "kinds": None, "limit": 50}),
+    ("dossier: posts held", explore.POSTS_HELD, {"ids": ["yair-golan"], **ASOF}),
+    ("match=hierarchy: below", hierarchy.BELOW, {"ids": ["RUS"]}),
     ("gaps: presence", explore.PRESENCE, {"theatre": None, "domain": None, **ASOF}),
 ]
 

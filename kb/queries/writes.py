@@ -12,13 +12,13 @@ from typing import Any
 import neo4j
 
 from kb.model import ENTITY_LABEL, get_model
-from kb.queries import trusted
+from kb.queries import check_name, trusted
 
 Outcomes = dict[str, str]  # id -> created | updated | unchanged | stale
 
 
 def _entity_upsert_query(label: str) -> str:
-    assert label in get_model().entities
+    check_name(label in get_model().entities, label)
     return f"""
     UNWIND $rows AS row
     MERGE (n:{ENTITY_LABEL}:{label} {{id: row.id}})
@@ -43,7 +43,7 @@ def upsert_entities(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[st
 
 
 def _relation_upsert_query(rtype: str) -> str:
-    assert rtype in get_model().relations
+    check_name(rtype in get_model().relations, rtype)
     return f"""
     UNWIND $rows AS row
     MATCH (a:{ENTITY_LABEL} {{id: row.from}})
@@ -67,7 +67,7 @@ def upsert_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[s
 
 def delete_entity(tx: neo4j.ManagedTransaction, label: str, entity_id: str) -> int:
     """Delete an entity and its relations; returns how many relations went with it."""
-    assert label in get_model().entities
+    check_name(label in get_model().entities, label)
     query = f"""
     MATCH (n:{label} {{id: $id}})
     OPTIONAL MATCH (n)-[r]-()
@@ -81,7 +81,7 @@ def delete_entity(tx: neo4j.ManagedTransaction, label: str, entity_id: str) -> i
 
 def delete_relation(tx: neo4j.ManagedTransaction, rtype: str, relation_id: str) -> bool:
     """Delete one relation by id; False if there was none."""
-    assert rtype in get_model().relations
+    check_name(rtype in get_model().relations, rtype)
     query = f"MATCH ()-[r:{rtype} {{id: $id}}]->() DELETE r RETURN count(*) AS n"
     record = tx.run(trusted(query), id=relation_id).single()
     return bool(record and record["n"])
