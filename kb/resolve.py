@@ -32,7 +32,8 @@ class NameQuery:
     """A typed name to resolve: the parameter it came in, the text, the kinds allowed.
 
     When several entities bear the name, one of the first kind listed wins (a `theatre`
-    prefers a Place to a State of the same name).
+    prefers a Place to a State of the same name); where any kind is allowed, an entity
+    wins over a Source named after it.
     """
 
     field: str
@@ -80,6 +81,11 @@ def _choose(rows: list[dict[str, Any]], kinds: list[str] | None) -> Resolved | N
     if len(pool) > 1 and kinds and len(kinds) > 1:
         preferred = [r for r in pool if r["entity"] == kinds[0]]
         pool = preferred if len(preferred) == 1 else pool
+    if len(pool) > 1 and not kinds:
+        # a Source is often named after its subject (an encyclopaedia article "Yair Golan"):
+        # where any kind is allowed, the subject is meant
+        subjects = [r for r in pool if r["entity"] != "Source"]
+        pool = subjects if len(subjects) == 1 else pool
     if len(pool) == 1 or (exact and len(exact) == 1):
         row = pool[0]
         return Resolved(row["id"], row["name"], row["entity"])

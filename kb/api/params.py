@@ -61,9 +61,8 @@ class QueryArgs(ma.Schema):
         for start, end in self.date_ranges:
             first, last = data.get(start), data.get(end)
             if first and last and lo(first) > hi(last):
-                raise ma.ValidationError(
-                    f"{start} ({first}) is after {end} ({last}): swap them, or leave one out",
-                    field_name=start)
+                fix = f"{start} ({first}) is after {end} ({last}): swap them, or leave one out"
+                raise ma.ValidationError({start: [fix], end: [fix]})
 
 
 class Choice(fields.String):
