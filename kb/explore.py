@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from kb.coverage import between
+from kb.coverage import between, status_as_of
 from kb.dates import hi, lo, precision
 from kb.db import Database
 from kb.hierarchy import below
@@ -45,16 +45,14 @@ def graph(db: Database, center: str, depth: int, kinds: list[str], asof: str,
     params = asof_params(asof)
 
     def work(tx: Any) -> dict[str, Any]:
-        start = q.node(tx, center)
-        nodes, frontier, truncated = [{**start, "depth": 0}], [center], False
+        nodes, truncated = [{**q.node(tx, center, history=True), "depth": 0}], False
         for level in range(1, depth + 1):
             room = limit - len(nodes)
             found = q.neighbours(tx, [n["id"] for n in nodes], kinds, params, room + 1)
             if len(found) > room:
                 found, truncated = found[:room], True
             nodes += [{**n, "depth": level} for n in found]
-            frontier = [n["id"] for n in found]
-            if truncated or not frontier:
+            if truncated or not found:
                 break
         edges = q.edges_among(tx, [n["id"] for n in nodes], params)
         return {"nodes": nodes, "edges": edges, "truncated": truncated}
@@ -62,6 +60,10 @@ def graph(db: Database, center: str, depth: int, kinds: list[str], asof: str,
     result: dict[str, Any] = db.read_tx(work)
     for node in result["nodes"]:
         node["label"] = node["name"]
+        history = node.pop("history", None)
+        if history is not None:  # a mechanism or agreement: its status on the date
+            _, status, since = status_as_of({"status_history": history}, asof)
+            node["status_as_of"] = {"status": status, "since": since}
     for edge in result["edges"]:
         edge["from"], edge["to"], edge["label"] = edge["source"], edge["target"], edge["type"]
     result.update(center=center, depth=depth, limit=limit, as_of=asof)
@@ -273,5 +275,5 @@ def _presence(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"id": first["force"], "name": first["force_name"], "entity": first["force_entity"],
             "state": first["state"],
             "evidence": [{"operation": r["operation"], "name": r["operation_name"],
-                          "start": r["start"], "end": r["end"], "sources": r["sources"]}
-                         for r in rows]}
+                          "start": r["start"], "end": r["end"],
+                          "sources": sorted(set(r["sources"]))} for r in rows]}

@@ -1,9 +1,10 @@
-"""Schemathesis hooks: teach the generator the one body rule an OpenAPI schema cannot state.
+"""Schemathesis hooks: teach the generator the one rule an OpenAPI schema cannot state.
 
-An end date may not come before its start (founded_on/dissolved_on, start/end, ...). JSON
-Schema cannot compare two fields, so generated bodies breaking the rule are dropped here
-rather than sent; the API's 422 for them is tested in tests/test_entities.py. The checks
-themselves are left exactly as they are.
+An end date may not come before its start: in bodies (founded_on/dissolved_on, start/end,
+...) and in query ranges (from_date/to_date, signed_from/signed_to). JSON Schema cannot
+compare two fields, so generated cases breaking the rule are dropped here rather than sent;
+the API's 422 for them is tested in tests/test_entities.py and tests/test_parameters.py.
+The checks themselves are left exactly as they are.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from typing import Any
 import marshmallow as ma
 import schemathesis
 
+from kb.dates import hi, is_partial_date, lo
 from kb.schemas import check_date_order
+
+QUERY_RANGES = [("from_date", "to_date"), ("signed_from", "signed_to")]
 
 
 def _dates_in_order(item: Any) -> bool:
@@ -34,4 +38,15 @@ def filter_case(ctx: Any, case: Any) -> bool:
     """
     body = case.body if isinstance(case.body, dict | list) else None
     items = body if isinstance(body, list) else [body]
-    return all(_dates_in_order(item) for item in items)
+    return all(_dates_in_order(item) for item in items) and _range_in_order(case.query)
+
+
+def _range_in_order(query: Any) -> bool:
+    if not isinstance(query, dict):
+        return True
+    for start, end in QUERY_RANGES:
+        first, last = query.get(start), query.get(end)
+        if (isinstance(first, str) and isinstance(last, str) and is_partial_date(first)
+                and is_partial_date(last) and lo(first) > hi(last)):
+            return False
+    return True

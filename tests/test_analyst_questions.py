@@ -278,3 +278,12 @@ def test_how_is_yair_golan_connected_to_vladimir_putin(
     found = get(anonymous, "paths?from=Yair%20Golan&to=Vladimir%20Putin&page_size=2").json
     assert found and found[0]["nodes"][0]["id"] == "yair-golan"
     assert found[0]["nodes"][-1]["id"] == "vladimir-putin"
+
+
+def test_the_idf_neighbourhood_shows_statuses_as_of_the_date(
+        anonymous: FlaskClient, seeded_kb: KB) -> None:
+    nodes = {n["id"]: n for n in get(anonymous, "graph?center=IDF&entity_kind=mechanism"
+                                                "&as_of=2015-10-08").json["nodes"]}
+    assert nodes["il-ru-syria-deconfliction"]["status_as_of"] == {
+        "status": "under_negotiation", "since": "2015-10-06"}
+    assert "status_as_of" not in nodes["idf"]  # a force has no status

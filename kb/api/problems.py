@@ -14,10 +14,23 @@ from flask_smorest.utils import prepare_response
 from kb.errors import PROBLEM_MIME
 
 
+class MatchSchema(ma.Schema):
+    """An entity a name may have meant."""
+
+    id = ma.fields.String()
+    name = ma.fields.String()
+    entity = ma.fields.String()
+
+
 class FieldErrorSchema(ma.Schema):
     field = ma.fields.String(metadata={"description": "The offending field (dotted path)."})
     location = ma.fields.String(metadata={"description": "json, query, path or headers."})
     message = ma.fields.String()
+    value = ma.fields.String(metadata={"description": "For a name: the name as given."})
+    suggestions = ma.fields.List(ma.fields.Nested(MatchSchema), metadata={
+        "description": "For a name that matched nothing (404): close names."})
+    candidates = ma.fields.List(ma.fields.Nested(MatchSchema), metadata={
+        "description": "For a name several entities bear (409): each of them."})
 
 
 class ProblemSchema(ma.Schema):

@@ -12,12 +12,14 @@ from kb.queries.asof import hi_expr, lo_expr, valid_at
 from kb.queries.entities import label_of
 
 MAX_HOPS = 6
-NODE = "{{id: {v}.id, name: {v}.name, entity: " + "{lbl}, kind: {v}.kind}}"
+NODE = "{{id: {v}.id, name: {v}.name, entity: " + "{lbl}, kind: {v}.kind{extra}}}"
 
 
-def node_map(var: str) -> str:
-    """Cypher map of a node as the graph-shaped answers show it."""
-    return NODE.format(v=var, lbl=label_of(var))
+def node_map(var: str, history: bool = False) -> str:
+    """Cypher map of a node as the graph-shaped answers show it (with its status history,
+    still JSON text, when the answer shows status as of a date)."""
+    extra = f", history: {var}.status_history" if history else ""
+    return NODE.format(v=var, lbl=label_of(var), extra=extra)
 
 
 def paths_query(max_hops: int) -> str:
@@ -43,29 +45,30 @@ def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_h
     return [dict(r) for r in result]
 
 
-def node(tx: neo4j.ManagedTransaction, entity_id: str) -> dict[str, Any]:
+def node(tx: neo4j.ManagedTransaction, entity_id: str, history: bool = False) -> dict[str, Any]:
     """One entity as the graph-shaped answers show it (the caller resolved the id)."""
-    record = tx.run(trusted("MATCH (n:Entity {id: $id}) RETURN " + node_map("n") + " AS node"),
-                    id=entity_id).single()
+    query = "MATCH (n:Entity {id: $id}) RETURN " + node_map("n", history) + " AS node"
+    record = tx.run(trusted(query), id=entity_id).single()
     assert record is not None, entity_id
     return dict(record["node"])
 
 
 NEIGHBOURS = f"""
-UNWIND $frontier AS fid
+UNWIND $visited AS fid
 MATCH (x:Entity {{id: fid}})-[r]-(n:Entity) USING INDEX SEEK x:Entity(id)
 // none(...) rather than NOT IN: the planner would turn NOT IN into a full scan of the id index
-WHERE none(f IN $frontier WHERE f = n.id) AND {valid_at('r')}
+WHERE none(f IN $visited WHERE f = n.id) AND {valid_at('r')}
   AND any(l IN labels(n) WHERE l IN $kinds)
-RETURN DISTINCT {node_map('n')} AS node
+RETURN DISTINCT {node_map('n', history=True)} AS node
 ORDER BY node.name, node.id LIMIT $limit
 """
 
 
-def neighbours(tx: neo4j.ManagedTransaction, frontier: list[str], kinds: list[str],
+def neighbours(tx: neo4j.ManagedTransaction, visited: list[str], kinds: list[str],
                params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    """Nodes one hop from the frontier (relations valid as of the date), of the given kinds."""
-    result = tx.run(trusted(NEIGHBOURS), frontier=frontier, kinds=kinds, limit=limit, **params)
+    """Nodes one hop from the visited ones and not among them (relations valid as of the
+    date), of the given kinds."""
+    result = tx.run(trusted(NEIGHBOURS), visited=visited, kinds=kinds, limit=limit, **params)
     return [r["node"] for r in result]
 
 

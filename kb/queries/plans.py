@@ -28,7 +28,7 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
      {"source": "yair-golan", "target": "vladimir-putin", "via": ["Event", "Person"],
       "limit": 5}),
     ("graph: neighbours", explore.NEIGHBOURS,
-     {"frontier": ["idf"], "kinds": ["Force"], "limit": 100, **ASOF}),
+     {"visited": ["idf"], "kinds": ["Force"], "limit": 100, **ASOF}),
     ("graph: edges", explore.EDGES_AMONG, {"ids": ["idf", "israeli-air-force"], **ASOF}),
     ("timeline", explore.TIMELINE, {"ids": ["yair-golan"]}),
     ("search", lookup.SEARCH, {"lucene": "bogdanovski~", "kinds": None, "limit": 5,
