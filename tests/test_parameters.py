@@ -30,7 +30,8 @@ ENDPOINTS = ([f"/api/v1/{kind.path}" for kind in MODEL.entities.values()]
              + ["/api/v1/relations", "/api/v1/search?q=golan", "/api/v1/gaps",
                 "/api/v1/graph?center=idf", "/api/v1/paths?from=idf&to=RUS",
                 "/api/v1/timeline?entity=idf", "/api/v1/dossier?between=idf&between=RUS",
-                "/api/v1/changes", "/api/v1/export"])
+                "/api/v1/changes", "/api/v1/export", "/api/v1/persons/yair-golan",
+                "/api/v1/persons/Yair%20Golan", "/api/v1/relations/nosuchrelation"])
 
 
 def ids(r: Any) -> list[str]:
@@ -180,3 +181,12 @@ def test_sort_is_honoured_with_between(anonymous: FlaskClient, seeded_kb: KB) ->
     names = [a["name"] for a in by_name]
     assert names == sorted(names, reverse=True)
     assert sorted(a["id"] for a in by_name) == sorted(default)
+
+
+def test_items_without_the_sort_key_come_last_either_way(
+        anonymous: FlaskClient, seeded_kb: KB) -> None:
+    for sort in ("established_on", "-established_on"):
+        items = anonymous.get(f"/api/v1/mechanisms?sort={sort}&page_size=500").json
+        dated = [i.get("established_on") is not None for i in items]
+        assert True in dated and False in dated
+        assert dated == sorted(dated, reverse=True), sort  # every dated one before the rest

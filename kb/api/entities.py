@@ -17,7 +17,7 @@ from kb.api import get_store
 from kb.api.etags import IF_MATCH_DOC, cache_headers, expected_version, not_modified
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
-from kb.api.params import Choice, match_field, repeatable
+from kb.api.params import Choice, QueryArgs, match_field, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.coverage import between
 from kb.dates import lo, today
@@ -114,9 +114,10 @@ def entity_blueprint(kind: EntityKind) -> KBBlueprint:
             post.__doc__ = f"Create a {label}."
 
     class Item(MethodView):
+        @blp.arguments(QueryArgs, location="query")
         @blp.response(200, schema, headers={HEADER: HEADER_DOC})
         @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
-        def get(self, entity_id: str) -> Any:
+        def get(self, _: dict[str, Any], entity_id: str) -> Any:
             entity = _by_id_or_name(label, entity_id)
             if not_modified(entity):
                 return Response(status=304, headers=cache_headers(entity))

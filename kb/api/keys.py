@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from kb import audit
 from kb.api.openapi import item_links
-from kb.api.paging import KBBlueprint, PagedArgs, window
+from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
 from kb.auth import ROLES, create_key, require
 from kb.db import get_db
 from kb.errors import Conflict, NotFound
@@ -77,11 +77,13 @@ class ChangeSchema(ma.Schema):
 
 @blp.route("/keys")
 class Keys(MethodView):
+    @blp.arguments(PagedArgs, location="query")
     @blp.response(200, KeySchema(many=True))
-    def get(self) -> list[dict[str, Any]]:
+    @blp.paginate()
+    def get(self, _: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """List API keys (no secrets)."""
         require("admin")
-        return get_db().read_tx(q.list_keys)
+        return page_of(get_db().read_tx(q.list_keys), pagination_parameters)
 
     @blp.arguments(KeySchema)
     @blp.response(201, NewKeySchema)

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from kb.api import get_store
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, window
-from kb.api.params import Choice, repeatable
+from kb.api.params import Choice, QueryArgs, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.model import get_model
 from kb.queries.entities import RelationQuery
@@ -69,8 +69,9 @@ class Relations(MethodView):
 
 @blp.route("/<string:relation_id>")
 class Relation(MethodView):
+    @blp.arguments(QueryArgs, location="query")
     @blp.response(200, RelationSchema)
-    def get(self, relation_id: str) -> dict[str, Any]:
+    def get(self, _: dict[str, Any], relation_id: str) -> dict[str, Any]:
         """Get a relation by id."""
         return get_store().get_relation(relation_id)
 

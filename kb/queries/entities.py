@@ -142,7 +142,7 @@ def list_entities(tx: neo4j.ManagedTransaction, q: ListQuery) -> tuple[list[dict
     total = tx.run(trusted(f"{match} RETURN count(n) AS total"), params).single()
     page = tx.run(trusted(
         f"{match} RETURN properties(n) AS props "
-        f"ORDER BY n.{key} {'DESC' if descending else 'ASC'}, n.id ASC "
+        f"ORDER BY n.{key} IS NULL, n.{key} {'DESC' if descending else 'ASC'}, n.id ASC "
         f"SKIP $offset LIMIT $limit"), params, offset=q.offset, limit=q.limit)
     return [r["props"] for r in page], int(total["total"]) if total else 0
 
