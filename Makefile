@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
 
-.PHONY: setup prereqs run stop test fuzz lint fmt clean load
+.PHONY: setup prereqs run stop test fuzz lint curation fmt clean load
 
 setup: prereqs $(VENV_STAMP) $(JARS_STAMP)
 
@@ -31,7 +31,11 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff check kb tests tools wsgi.py
 	$(BIN)/mypy
 
-test: setup lint
+# data quality of seed_data/ (offline): fails when a count exceeds its maximum in curation.toml
+curation: $(VENV_STAMP)
+	$(BIN)/kb validate seed_data --thresholds curation.toml
+
+test: setup lint curation
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Schemathesis alone (make test runs it too): its own Neo4j, seed data, gunicorn

@@ -9,10 +9,10 @@ import flask_swagger_ui
 from flask import Flask
 from flask_cors import CORS
 
-from kb import auth, db
-from kb.api import caching, resolving
+from kb import db
+from kb.api import caching, resolving, security
 from kb.api.openapi import finish_spec
-from kb.api.problems import make_api
+from kb.api.spec import make_api
 from kb.errors import register_handlers
 from kb.settings import Settings, load_settings
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     db.init_app(app, settings)
-    app.before_request(auth.check_request)
+    security.init_app(app)  # reads need a reader if KB_READS_REQUIRE_KEY; keys are checked
     api = make_api(app)
     register_handlers(app)  # after the Api, so ours replaces its HTTPException handler
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"

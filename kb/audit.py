@@ -1,4 +1,4 @@
-"""What a write changed, as audit entries (see kb.queries.audit for storage)."""
+"""What a write changed, as audit entries (see kb.queries.audit for storage and locking)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 import neo4j
 
 from kb.auth import Caller
-from kb.queries import audit as q
-from kb.queries import trusted
+from kb.queries import audit as audit_queries
 
 NOT_AUDITED = ("search_key", "content_hash", "created_at", "updated_at", "version")
 
@@ -34,16 +33,7 @@ def change(op: str, kind: str, target: str, before: dict[str, Any] | None,
 def record(tx: neo4j.ManagedTransaction, who: Caller, at: str,
            changes: list[dict[str, Any]]) -> None:
     """Append the changes of this transaction to the trail, attributed to `who`."""
-    q.record(tx, changes, at, who.key_id, who.name)
-
-
-def lock_and_read(tx: neo4j.ManagedTransaction, label: str, entity_id: str
-                  ) -> dict[str, Any] | None:
-    """Write-lock an entity, then read it: no other writer can change it until we commit."""
-    query = trusted(f"MATCH (n:{label} {{id: $id}}) SET n._lock = true REMOVE n._lock "
-                    "RETURN properties(n) AS props")
-    row = tx.run(query, id=entity_id).single()
-    return dict(row["props"]) if row else None
+    audit_queries.record(tx, changes, at, who.key_id, who.name)
 
 
 def out(change_props: dict[str, Any]) -> dict[str, Any]:

@@ -17,29 +17,17 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request
+from flask import g, request
 
 from kb.db import Database, get_db
-from kb.errors import KBError
-from kb.queries import keys as q
+from kb.errors import Forbidden, Unauthorized
+from kb.queries import keys as key_queries
 
 ROLES = ("reader", "editor", "admin")
 # Modest argon2 cost: keys are 256-bit random, so the hash guards a stolen database, not a
 # guessable secret; verified keys are remembered briefly so requests stay cheap.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 VERIFIED_TTL_S = 60.0
-
-
-class Unauthorized(KBError):
-    status, title, slug = 401, "Unauthorized", "unauthorized"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={
-            "WWW-Authenticate": 'Bearer realm="deconfliction-kb"'})
-
-
-class Forbidden(KBError):
-    status, title, slug = 403, "Forbidden", "forbidden"
 
 
 @dataclass(frozen=True)
@@ -58,7 +46,8 @@ ANONYMOUS = Caller(None, "anonymous", None)
 SYSTEM = Caller(None, "system (command line)", "admin")
 
 
-def _now() -> str:
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second: the stamp of writes and of key records."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -70,8 +59,8 @@ def create_key(db: Database, role: str, name: str, expires_at: str | None = None
     key_id = secrets.token_hex(6)
     key = f"kb_{key_id}_{secrets.token_urlsafe(32)}"
     record = {"id": key_id, "name": name, "role": role, "hash": HASHER.hash(key),
-              "created_at": _now(), "expires_at": expires_at}
-    db.write_tx(lambda tx: q.create_key(tx, {k: v for k, v in record.items() if v}))
+              "created_at": now(), "expires_at": expires_at}
+    db.write_tx(lambda tx: key_queries.create_key(tx, {k: v for k, v in record.items() if v}))
     return key, {k: v for k, v in record.items() if k != "hash"} | {"revoked_at": None}
 
 
@@ -106,13 +95,13 @@ def _presented_key() -> str | None:
 def authenticate(db: Database, key: str) -> Caller:
     """The caller a key stands for; Unauthorized if unknown, revoked, expired or wrong."""
     parts = key.split("_", 2)  # the secret itself may contain "_"
-    record = db.read_tx(lambda tx: q.find_key(tx, parts[1])) if (
+    record = db.read_tx(lambda tx: key_queries.find_key(tx, parts[1])) if (
         len(parts) == 3 and parts[0] == "kb") else None
     if record is None:
         raise Unauthorized("unknown API key")
     if record.get("revoked_at"):
         raise Unauthorized("this API key has been revoked")
-    if record.get("expires_at") and record["expires_at"] <= _now():
+    if record.get("expires_at") and record["expires_at"] <= now():
         raise Unauthorized("this API key has expired")
     digest = hashlib.sha256(f"{record['hash']}:{key}".encode()).hexdigest()
     if not _verified.check(digest):
@@ -142,19 +131,3 @@ def require(role: str) -> Caller:
         raise Forbidden(f"the key {who.key_id!r} ({who.role}) lacks the {role} role")
     return who
 
-
-def check_request() -> None:
-    """before_request hook: writes need an editor; reads a reader if KB_READS_REQUIRE_KEY.
-
-    Probes, the OpenAPI document and /docs are outside /api/ and never look at keys, so
-    /healthz answers even while the database (which holds the keys) is down.
-    """
-    if not request.path.startswith("/api/") or request.routing_exception is not None:
-        return  # probes and docs need no key; unknown routes and methods are 404/405 first
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        if current_app.config["KB_SETTINGS"].reads_require_key:
-            require("reader")
-        else:
-            caller()  # a bad key is refused even where none is needed
-    elif not request.path.startswith("/api/v1/keys"):
-        require("editor")

@@ -15,7 +15,7 @@ import neo4j
 
 from kb.db import Database
 from kb.model import get_model
-from kb.queries import export as q
+from kb.queries import export as export_queries
 from kb.queries.asof import asof_params
 from kb.records import INTERNAL_PROPS, export_record
 
@@ -43,9 +43,9 @@ def export_lines(db: Database, asof: str | None = None) -> Iterator[str]:
 
 
 def _all_entities(label: str, tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-    return list(q.entities(tx, label))
+    return list(export_queries.entities(tx, label))
 
 
 def _all_relations(rtype: str, params: dict[str, Any] | None,
                    tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-    return list(q.relations(tx, rtype, params))
+    return list(export_queries.relations(tx, rtype, params))

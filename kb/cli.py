@@ -14,9 +14,8 @@ from typing import Any
 
 import click
 
-from kb.errors import SettingsError
 from kb.local_neo4j import LocalNeo4j, LocalNeo4jError, fetch_jars, port_open
-from kb.settings import PROJECT_ROOT, Settings, load_settings
+from kb.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 
 def _settings() -> Settings:
@@ -128,15 +127,41 @@ def seed(directory: Path) -> None:
 @main.command("validate")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
                 default=PROJECT_ROOT / "seed_data")
-def validate(directory: Path) -> None:
-    """Check a seed directory offline: schemas, ids, references, allowed kinds."""
-    from kb.ingest import validate_directory
+@click.option("--report", is_flag=True,
+              help="Also print the data-quality report (kb/curation.py): counts per check, "
+                   "worst offenders.")
+@click.option("--thresholds", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="TOML file of maximum counts per check (e.g. curation.toml); "
+                                 "implies --report; exit 1 when a count exceeds its maximum.")
+def validate(directory: Path, report: bool, thresholds: Path | None) -> None:
+    """Check a seed directory offline: schemas, ids, references, allowed kinds.
+
+    With --report or --thresholds, then the data-quality report.
+    """
+    from kb import curation
+    from kb.ingest import seed_records, validate_directory
 
     errors = validate_directory(directory)
     _echo_errors(errors)
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) in {directory}")
     click.echo(f"{directory}: valid")
+    if not (report or thresholds):
+        return
+    try:
+        limits = curation.load_thresholds(thresholds) if thresholds else {}
+    except curation.ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    found = curation.report(seed_records(directory), curation.read_source_texts(directory))
+    click.echo(curation.render(found, limits), nl=False)
+    over = curation.breaches(found.counts(), limits)
+    for message in over:
+        click.echo(f"over the threshold: {message}", err=True)
+    if over:
+        raise click.ClickException(f"{len(over)} data-quality check(s) over their maximum "
+                                   f"in {thresholds}: {'; '.join(over)}")
+    if thresholds:
+        click.echo(f"data quality: every count within {thresholds}")
 
 
 @main.command("explain")
@@ -185,8 +210,8 @@ def keys_list() -> None:
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key by its id."""
+    from kb.auth import now
     from kb.queries.keys import revoke_key
-    from kb.store import now
 
     with _database() as db:
         if not db.write_tx(lambda tx: revoke_key(tx, key_id, now())):

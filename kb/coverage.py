@@ -13,7 +13,7 @@ from typing import Any
 
 from kb.dates import hi, lo
 from kb.db import Database
-from kb.queries import coverage as q
+from kb.queries import coverage as coverage_queries
 from kb.queries.asof import asof_params
 from kb.records import entity_out
 
@@ -51,12 +51,12 @@ def first_date(props: dict[str, Any]) -> str:
 def best_assignment(actors: list[str], candidates: dict[str, list[dict[str, Any]]]
                     ) -> list[dict[str, Any]] | None:
     """One party per actor, all different, closest ways first; None if impossible."""
-    options = [sorted(candidates[a], key=lambda c: q.RANK[c["how"]]) for a in actors]
+    options = [sorted(candidates[a], key=lambda c: coverage_queries.RANK[c["how"]]) for a in actors]
     best: tuple[int, tuple[dict[str, Any], ...]] | None = None
     for combo in itertools.islice(itertools.product(*options), MAX_ASSIGNMENTS):
         if len({c["party"] for c in combo}) < len(combo):
             continue
-        cost = sum(q.RANK[c["how"]] for c in combo)
+        cost = sum(coverage_queries.RANK[c["how"]] for c in combo)
         if best is None or cost < best[0]:
             best = (cost, combo)
     return [dict(c, actor=a) for a, c in zip(actors, best[1], strict=True)] if best else None
@@ -69,11 +69,11 @@ def between(db: Database, label: str, actors: list[str], asof: str,
 
     def work(tx: Any) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]],
                                list[dict[str, Any]]]:
-        cov = q.coverage(tx, actors, asof)
+        cov = coverage_queries.coverage(tx, actors, asof)
         parties = sorted({p for found in cov.values() for p in found})
-        rows = q.parties_of_targets(tx, label, parties, params)
+        rows = coverage_queries.parties_of_targets(tx, label, parties, params)
         matches = _matches(actors, cov, rows)
-        return cov, matches, q.details(tx, label, sorted(matches), params)
+        return cov, matches, coverage_queries.details(tx, label, sorted(matches), params)
 
     cov, matches, details = db.read_tx(work)
     results = []

@@ -27,14 +27,6 @@ RETRY_AFTER_S = 5
 log = logging.getLogger(__name__)
 
 
-class SettingsError(ValueError):
-    """A bad environment variable; raised at start-up, names the variable."""
-
-    def __init__(self, variable: str, message: str) -> None:
-        super().__init__(f"{variable} {message}")
-        self.variable = variable
-
-
 class KBError(Exception):
     """Base of every error the API reports; subclasses fix status, title and type."""
 
@@ -74,6 +66,22 @@ class BadRequest(KBError):
     status, title, slug = 400, "Bad Request", "bad-request"
 
 
+class Unauthorized(KBError):
+    """No API key, or one that is unknown, revoked or expired; asks for a Bearer key."""
+
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={
+            "WWW-Authenticate": 'Bearer realm="deconfliction-kb"'})
+
+
+class Forbidden(KBError):
+    """A valid key without the role the request needs."""
+
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
 class ValidationFailed(KBError):
     status, title, slug = 422, "Unprocessable Content", "validation-failed"
 
@@ -98,6 +106,12 @@ class UnresolvedReference(Conflict):
     """An id in the request names no entity, or one of the wrong kind."""
 
     slug = "unresolved-reference"
+
+
+class PreconditionFailed(KBError):
+    """If-Match names a version that is no longer the stored one; nothing was written."""
+
+    status, title, slug = 412, "Precondition Failed", "precondition-failed"
 
 
 class DatabaseUnavailable(KBError):

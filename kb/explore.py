@@ -12,8 +12,8 @@ from kb.dates import hi, lo, precision
 from kb.db import Database
 from kb.hierarchy import below
 from kb.model import get_model
-from kb.queries import coverage as cq
-from kb.queries import explore as q
+from kb.queries import coverage as coverage_queries
+from kb.queries import explore as explore_queries
 from kb.queries.asof import asof_params
 from kb.records import entity_out
 
@@ -29,9 +29,10 @@ def paths(db: Database, source: str, target: str, max_hops: int, via: list[str],
     From an entity to itself there is one path: zero relations long.
     """
     if source == target:
-        return [{"length": 0, "nodes": [db.read_tx(lambda tx: q.node(tx, source))],
+        return [{"length": 0, "nodes": [db.read_tx(lambda tx: explore_queries.node(tx, source))],
                  "relations": []}]
-    rows = db.read_tx(lambda tx: q.shortest_paths(tx, source, target, max_hops, via, limit * 4))
+    rows = db.read_tx(lambda tx: explore_queries.shortest_paths(
+        tx, source, target, max_hops, via, limit * 4))
     # parallel relations (a host who also headed the delegation) give the same walk twice
     walks: dict[tuple[str, ...], dict[str, Any]] = {}
     for r in rows:
@@ -45,16 +46,17 @@ def graph(db: Database, center: str, depth: int, kinds: list[str], asof: str,
     params = asof_params(asof)
 
     def work(tx: Any) -> dict[str, Any]:
-        nodes, truncated = [{**q.node(tx, center, history=True), "depth": 0}], False
+        nodes, truncated = [{**explore_queries.node(tx, center, history=True), "depth": 0}], False
         for level in range(1, depth + 1):
             room = limit - len(nodes)
-            found = q.neighbours(tx, [n["id"] for n in nodes], kinds, params, room + 1)
+            visited = [n["id"] for n in nodes]
+            found = explore_queries.neighbours(tx, visited, kinds, params, room + 1)
             if len(found) > room:
                 found, truncated = found[:room], True
             nodes += [{**n, "depth": level} for n in found]
             if truncated or not found:
                 break
-        edges = q.edges_among(tx, [n["id"] for n in nodes], params)
+        edges = explore_queries.edges_among(tx, [n["id"] for n in nodes], params)
         return {"nodes": nodes, "edges": edges, "truncated": truncated}
 
     result: dict[str, Any] = db.read_tx(work)
@@ -85,7 +87,7 @@ def timeline(db: Database, ids: list[str], start: str | None, end: str | None,
         for x in found:
             named[x].add(name)
     items: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in db.read_tx(lambda tx: q.timeline_rows(tx, sorted(named))):
+    for row in db.read_tx(lambda tx: explore_queries.timeline_rows(tx, sorted(named))):
         for item in _expand(row):
             key = (item["what"], item["id"], item["date"], item.get("status"), item["title"])
             role, sources = item.pop("role"), item.pop("sources") or []
@@ -125,16 +127,17 @@ def dossier(db: Database, a: str, b: str, asof: str) -> dict[str, Any]:
     params = asof_params(asof)
 
     def work(tx: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-        cov = cq.coverage(tx, [a, b], asof)
-        events = q.shared_events(tx, sorted(cov[a]), sorted(cov[b]))
-        return cov, events, q.presence(tx, None, None, params)
+        cov = coverage_queries.coverage(tx, [a, b], asof)
+        events = explore_queries.shared_events(tx, sorted(cov[a]), sorted(cov[b]))
+        return cov, events, explore_queries.presence(tx, None, None, params)
 
     cov, events, present = db.read_tx(work)
     events = [{**e, "participants": _participants(e["participants"])} for e in events
               if _started_by(e["props"].get("start"), asof)]
     shared_ops = _shared_theatres(present, set(cov[a]), set(cov[b]))
     officials = _officials(events, asof, agreements, mechanisms)
-    held = db.read_tx(lambda tx: q.posts_held(tx, [p["id"] for p in officials], params))
+    people = [p["id"] for p in officials]
+    held = db.read_tx(lambda tx: explore_queries.posts_held(tx, people, params))
     for person in officials:
         person["posts"] = _posts([h for h in held if h["person"] == person["id"]])
     return {
@@ -225,7 +228,7 @@ def gaps(db: Database, theatre: str | None, domain: str | None, asof: str,
     `theatre` counts with every place under it (kb.hierarchy.below: a State's places).
     """
     places = below(db, [theatre])[theatre] if theatre else None
-    present = db.read_tx(lambda tx: q.presence(tx, places, domain, asof_params(asof)))
+    present = db.read_tx(lambda tx: explore_queries.presence(tx, places, domain, asof_params(asof)))
     groups: dict[tuple[str, str], dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list)))
     for row in present:

@@ -9,7 +9,7 @@ See kb.queries.hierarchy for the exact rules and depth bounds.
 from __future__ import annotations
 
 from kb.db import Database
-from kb.queries import hierarchy as q
+from kb.queries import hierarchy as hierarchy_queries
 
 
 def below(db: Database, ids: list[str]) -> dict[str, list[str]]:
@@ -19,5 +19,5 @@ def below(db: Database, ids: list[str]) -> dict[str, list[str]]:
     """
     if not ids:
         return {}
-    found = db.read_tx(lambda tx: q.below(tx, list(dict.fromkeys(ids))))
+    found = db.read_tx(lambda tx: hierarchy_queries.below(tx, list(dict.fromkeys(ids))))
     return {i: [i, *sorted(set(found.get(i, [])) - {i})] for i in ids}

@@ -21,16 +21,16 @@ import neo4j
 import yaml
 
 from kb import audit
-from kb.auth import SYSTEM, Caller
+from kb.auth import SYSTEM, Caller, now
 from kb.db import Database
 from kb.errors import Conflict, ValidationFailed, field_errors
 from kb.generated import generated_records
 from kb.model import get_model
-from kb.queries import entities as q
-from kb.queries import writes as w
+from kb.queries import entities as entity_queries
+from kb.queries import writes as write_queries
 from kb.records import entity_props, relation_props
 from kb.schemas import entity_schema, relation_schema
-from kb.store import now
+from kb.store import cited_sources, end_problems, source_problems
 
 # Kinds that are not facts needing a citation: sources themselves, and the fixed domains.
 UNSOURCED = ("Source", "Domain")
@@ -157,16 +157,8 @@ def _repeated(batch: Batch, origin: str, label: str, data: dict[str, Any]) -> No
         "id": [f"the same id with other contents in {batch.origin[data['id']]}"]})
 
 
-def _cited(data: dict[str, Any]) -> list[tuple[str, str]]:
-    refs = [("sources", s) for s in data.get("sources") or []]
-    for i, entry in enumerate(data.get("status_history") or []):
-        refs += [(f"status_history.{i}.sources", s) for s in entry["sources"]]
-    return refs
-
-
 def check_references(batch: Batch, known: dict[str, str]) -> list[dict[str, str]]:
     """Relation ends and cited sources must exist (in the batch or `known`), of allowed kinds."""
-    model = get_model()
     kinds = {**known, **batch.kinds}
     errors: list[dict[str, str]] = []
 
@@ -176,41 +168,32 @@ def check_references(batch: Batch, known: dict[str, str]) -> list[dict[str, str]
 
     for items in batch.entities.values():
         for data in items:
-            for fld, sid in _cited(data):
-                if kinds.get(sid) != "Source":
-                    err(batch.origin[data["id"]], data["id"], fld, f"{sid!r} is not a Source id")
+            for fld, message in source_problems(cited_sources(data), kinds):
+                err(batch.origin[data["id"]], data["id"], fld, message)
     for rtype, rels in batch.relations.items():
-        spec = model.relations[rtype]
         for rel in rels:
             rid = f"{rel['from']} {rtype} {rel['to']}"
-            for end, allowed in (("from", spec.from_kinds), ("to", spec.to_kinds)):
-                kind = kinds.get(rel[end])
-                if kind is None:
-                    err(rel["_origin"], rid, end, f"no entity with id {rel[end]!r}")
-                elif kind not in allowed:
-                    err(rel["_origin"], rid, end,
-                        f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}")
-            for fld, sid in _cited(rel):
-                if kinds.get(sid) != "Source":
-                    err(rel["_origin"], rid, fld, f"{sid!r} is not a Source id")
+            for fld, message in [*end_problems(rtype, rel, kinds),
+                                 *source_problems(cited_sources(rel), kinds)]:
+                err(rel["_origin"], rid, fld, message)
     return errors
 
 
 def _referenced_ids(batch: Batch) -> list[str]:
     ids: set[str] = set()
     for items in batch.entities.values():
-        ids.update(s for _, s in (ref for d in items for ref in _cited(d)))
+        ids.update(s for _, s in (ref for d in items for ref in cited_sources(d)))
     for rels in batch.relations.values():
         for rel in rels:
-            ids.update([rel["from"], rel["to"], *(s for _, s in _cited(rel))])
+            ids.update([rel["from"], rel["to"], *(s for _, s in cited_sources(rel))])
     return sorted(ids - set(batch.kinds))
 
 
 def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
                 who: Caller = SYSTEM) -> Report:
     """Check references against the database, then MERGE everything (unless dry_run)."""
-    known = q.kinds_of(tx, _referenced_ids(batch))
-    existing = q.kinds_of(tx, sorted(batch.kinds))
+    known = entity_queries.kinds_of(tx, _referenced_ids(batch))
+    existing = entity_queries.kinds_of(tx, sorted(batch.kinds))
     clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
                 "message": f"id already used by a {existing[i]}"}
                for i, kind in batch.kinds.items() if existing.get(i, kind) != kind]
@@ -222,16 +205,16 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     report, stamp, changes = Report(dry_run=dry_run), now(), []
     for label, items in batch.entities.items():
         rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
-        changes += _merge(tx, label, rows, q.stored_entities, w.upsert_entities, report,
-                          stamp, dry_run)
+        changes += _merge(tx, label, rows, entity_queries.stored_entities,
+                          write_queries.upsert_entities, report, stamp, dry_run)
     for rtype, rels in batch.relations.items():
         rows = []
         for rel in rels:
             props = relation_props(rtype, {k: v for k, v in rel.items() if k != "_origin"})
             rows.append({"id": props["id"], "from": rel["from"], "to": rel["to"],
                          "props": props})
-        changes += _merge(tx, rtype, rows, q.stored_relations, w.upsert_relations, report,
-                          stamp, dry_run)
+        changes += _merge(tx, rtype, rows, entity_queries.stored_relations,
+                          write_queries.upsert_relations, report, stamp, dry_run)
     if not dry_run:
         summary = {"op": "import", "kind": "batch", "target": "import",
                    "counts": json.dumps(report.totals(), sort_keys=True)}

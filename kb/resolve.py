@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from kb.db import Database
 from kb.errors import AmbiguousName, NotFound, ValidationFailed, field_error
 from kb.model import get_model
-from kb.queries import lookup as q
+from kb.queries import lookup as lookup_queries
 from kb.text import normalize
 
 ACTOR_KINDS = ["State", "Force", "Organization"]
@@ -53,7 +53,7 @@ def resolve_many(db: Database, queries: list[NameQuery]) -> list[Resolved]:
     404 when any name matches nothing (its error carries `suggestions`), else 409 when any
     is ambiguous (its error carries `candidates`).
     """
-    rows = db.read_tx(lambda tx: [q.lookup(tx, nq.text, normalize(nq.text), nq.kinds)
+    rows = db.read_tx(lambda tx: [lookup_queries.lookup(tx, nq.text, normalize(nq.text), nq.kinds)
                                   for nq in queries])
     found: list[Resolved] = []
     unknown: list[dict[str, Any]] = []
@@ -200,8 +200,8 @@ def search(db: Database, text: str, kinds: list[str] | None = None, offset: int 
     if lucene is None:
         return [], 0
     wanted = normalize(text)
-    exact, found = db.read_tx(lambda tx: (q.exact_names(tx, wanted, kinds, MAX_HITS),
-                                          q.search(tx, lucene, kinds, MAX_HITS)))
+    exact, found = db.read_tx(lambda tx: (lookup_queries.exact_names(tx, wanted, kinds, MAX_HITS),
+                                          lookup_queries.search(tx, lucene, kinds, MAX_HITS)))
     scores = {hit["id"]: hit["score"] for hit in found}
     first = sorted(({**hit, "score": scores.get(hit["id"], 0.0), "exact": True} for hit in exact),
                    key=lambda h: (-h["score"], h["name"], h["id"]))

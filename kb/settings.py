@@ -9,10 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kb.errors import SettingsError
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+class SettingsError(ValueError):
+    """A bad environment variable; raised at start-up, names the variable."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable} {message}")
+        self.variable = variable
 
 
 @dataclass(frozen=True)

@@ -7,40 +7,31 @@ KBError subclasses that become problem+json responses.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import marshmallow as ma
 import neo4j
 
 from kb import audit
-from kb.auth import SYSTEM, Caller
+from kb.auth import SYSTEM, Caller, now
 from kb.db import Database
 from kb.errors import (
     Conflict,
-    KBError,
     NotFound,
+    PreconditionFailed,
     UnresolvedReference,
     field_error,
     field_errors,
 )
 from kb.model import get_model
-from kb.queries import entities as q
-from kb.queries import writes as w
+from kb.queries import audit as audit_queries
+from kb.queries import entities as entity_queries
+from kb.queries import writes as write_queries
 from kb.records import entity_out, entity_props, export_record, relation_out, relation_props
 from kb.schemas import entity_schema
 
 HIDDEN_IN_SUMMARY = ("content_hash", "created_at", "updated_at")
-
-
-class PreconditionFailed(KBError):
-    status, title, slug = 412, "Precondition Failed", "precondition-failed"
-
-
-def now() -> str:
-    """The current UTC time as an ISO 8601 string (stored on writes)."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -54,16 +45,43 @@ def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def cited_sources(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, id) of each Source a record cites: in `sources` and in each status_history entry."""
+    cited = [("sources", s) for s in data.get("sources") or []]
+    for i, entry in enumerate(data.get("status_history") or []):
+        cited += [(f"status_history.{i}.sources", s) for s in entry["sources"]]
+    return cited
+
+
+def source_problems(cited: Iterable[tuple[str, str]], kinds: Mapping[str, str]
+                    ) -> list[tuple[str, str]]:
+    """(field, message) for each cited id that is no Source in `kinds` (id -> kind)."""
+    return [(f, f"{s!r} is not a Source id") for f, s in cited if kinds.get(s) != "Source"]
+
+
+def end_problems(rtype: str, ends: Mapping[str, Any], kinds: Mapping[str, str]
+                 ) -> list[tuple[str, str]]:
+    """(field, message) for each end (`from`, `to`) of a relation that names no entity in
+    `kinds` (id -> kind), or one of a kind the relation type does not allow there."""
+    spec = get_model().relations[rtype]
+    problems = []
+    for end, allowed in (("from", spec.from_kinds), ("to", spec.to_kinds)):
+        kind = kinds.get(ends[end])
+        if kind is None:
+            problems.append((end, f"no entity with id {ends[end]!r}"))
+        elif kind not in allowed:
+            problems.append((end, f"{rtype} {end} must be one of {', '.join(allowed)}, "
+                                  f"not {kind}"))
+    return problems
+
+
 def source_errors(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> list[dict[str, str]]:
     """Errors for ids in `sources` (and in status_history) that are not existing Sources."""
-    cited = {("sources", s) for s in data.get("sources") or []}
-    for i, entry in enumerate(data.get("status_history") or []):
-        cited.update((f"status_history.{i}.sources", s) for s in entry["sources"])
+    cited = sorted(set(cited_sources(data)))
     if not cited:
         return []
-    kinds = q.kinds_of(tx, sorted({s for _, s in cited}))
-    return [field_error(f, f"{s!r} is not a Source id") for f, s in sorted(cited)
-            if kinds.get(s) != "Source"]
+    kinds = entity_queries.kinds_of(tx, sorted({s for _, s in cited}))
+    return [field_error(f, message) for f, message in source_problems(cited, kinds)]
 
 
 def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
@@ -82,14 +100,14 @@ class Store:
 
     def get(self, label: str, entity_id: str) -> dict[str, Any]:
         """An entity with its relations; NotFound if absent."""
-        record = self.db.read_tx(lambda tx: q.get_entity(tx, label, entity_id))
+        record = self.db.read_tx(lambda tx: entity_queries.get_entity(tx, label, entity_id))
         if record is None:
             raise NotFound(f"no {label} with id {entity_id!r}")
         return summarise(label, record)
 
-    def find(self, query: q.ListQuery) -> tuple[list[dict[str, Any]], int]:
+    def find(self, query: entity_queries.ListQuery) -> tuple[list[dict[str, Any]], int]:
         """A page of entities and the total count."""
-        rows, total = self.db.read_tx(lambda tx: q.list_entities(tx, query))
+        rows, total = self.db.read_tx(lambda tx: entity_queries.list_entities(tx, query))
         return [entity_out(query.kind.label, p) for p in rows], total
 
     def create(self, label: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -97,14 +115,14 @@ class Store:
         props = entity_props(data)
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            existing = q.kinds_of(tx, [data["id"]])
+            existing = entity_queries.kinds_of(tx, [data["id"]])
             if existing:
                 kind = existing[data["id"]]
                 raise Conflict(f"id {data['id']!r} is already used by a {kind}",
                                errors=[field_error("id", "already exists")])
             check_sources(tx, data)
             stamp = now()
-            w.upsert_entities(tx, label, [{"id": data["id"], "props": props}], stamp)
+            write_queries.upsert_entities(tx, label, [{"id": data["id"], "props": props}], stamp)
             audit.record(tx, self.who, stamp, [
                 audit.change("create", label, data["id"], None, props)])
 
@@ -149,13 +167,13 @@ class Store:
         check_sources(tx, data)
         stamp = now()
         row = {"id": entity_id, "props": props}
-        if w.upsert_entities(tx, label, [row], stamp)[entity_id] == "updated":
+        if write_queries.upsert_entities(tx, label, [row], stamp)[entity_id] == "updated":
             audit.record(tx, self.who, stamp, [
                 audit.change("update", label, entity_id, before, props)])
 
     def _locked(self, tx: neo4j.ManagedTransaction, label: str, entity_id: str,
                 expected: int | None) -> dict[str, Any]:
-        before = audit.lock_and_read(tx, label, entity_id)
+        before = audit_queries.lock_and_read(tx, label, entity_id)
         if before is None:
             raise NotFound(f"no {label} with id {entity_id!r}")
         if expected is not None and before.get("version") != expected:
@@ -169,11 +187,11 @@ class Store:
         def work(tx: neo4j.ManagedTransaction) -> None:
             before = self._locked(tx, label, entity_id, expected)
             if label == "Source":
-                cited = q.citations_of(tx, entity_id)
+                cited = entity_queries.citations_of(tx, entity_id)
                 if cited:
                     raise Conflict(f"Source {entity_id!r} is cited by {cited} facts; "
                                    "remove those citations first")
-            w.delete_entity(tx, label, entity_id)
+            write_queries.delete_entity(tx, label, entity_id)
             audit.record(tx, self.who, now(), [
                 audit.change("delete", label, entity_id, before, None)])
 
@@ -182,26 +200,18 @@ class Store:
     def create_relation(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a relation between existing entities of allowed kinds."""
         rtype = data["type"]
-        spec = get_model().relations[rtype]
         props = relation_props(rtype, data)
 
         def work(tx: neo4j.ManagedTransaction) -> str:
-            kinds = q.kinds_of(tx, [data["from"], data["to"]])
-            errors = []
-            for end, allowed in (("from", spec.from_kinds), ("to", spec.to_kinds)):
-                kind = kinds.get(data[end])
-                if kind is None:
-                    errors.append(field_error(end, f"no entity with id {data[end]!r}"))
-                elif kind not in allowed:
-                    errors.append(field_error(
-                        end, f"{rtype} {end} must be one of {', '.join(allowed)}, not {kind}"))
+            kinds = entity_queries.kinds_of(tx, [data["from"], data["to"]])
+            errors = [field_error(f, message) for f, message in end_problems(rtype, data, kinds)]
             errors += source_errors(tx, data)
             if errors:
                 raise UnresolvedReference(f"this {rtype} relation does not fit the knowledge "
                                           "base: see `errors`", errors=errors)
             stamp = now()
             row = {"from": data["from"], "to": data["to"], "props": props}
-            outcome = w.upsert_relations(tx, rtype, [row], stamp)[props["id"]]
+            outcome = write_queries.upsert_relations(tx, rtype, [row], stamp)[props["id"]]
             if outcome == "created":
                 ends = {"from": data["from"], "to": data["to"]}
                 audit.record(tx, self.who, stamp, [
@@ -216,15 +226,16 @@ class Store:
     def get_relation(self, relation_id: str) -> dict[str, Any]:
         """A relation by id; NotFound if absent."""
         rtype = relation_type_of(relation_id)
-        record = self.db.read_tx(lambda tx: q.get_relation(tx, rtype, relation_id))
+        record = self.db.read_tx(lambda tx: entity_queries.get_relation(tx, rtype, relation_id))
         if record is None:
             raise NotFound(f"no relation with id {relation_id!r}")
         return relation_out(rtype, record["source"], record["target"], record["props"],
                             (record["source_kind"], record["target_kind"]))
 
-    def list_relations(self, query: q.RelationQuery) -> tuple[list[dict[str, Any]], int]:
+    def list_relations(self, query: entity_queries.RelationQuery
+                       ) -> tuple[list[dict[str, Any]], int]:
         """A page of relations and the total count."""
-        rows, total = self.db.read_tx(lambda tx: q.list_relations(tx, query))
+        rows, total = self.db.read_tx(lambda tx: entity_queries.list_relations(tx, query))
         return [relation_out(r["type"], r["source"], r["target"], r["props"],
                              (r["source_kind"], r["target_kind"])) for r in rows], total
 
@@ -233,8 +244,8 @@ class Store:
         rtype = relation_type_of(relation_id)
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            before = q.get_relation(tx, rtype, relation_id)
-            if before is None or not w.delete_relation(tx, rtype, relation_id):
+            before = entity_queries.get_relation(tx, rtype, relation_id)
+            if before is None or not write_queries.delete_relation(tx, rtype, relation_id):
                 raise NotFound(f"no relation with id {relation_id!r}")
             ends = {"from": before["source"], "to": before["target"]}
             audit.record(tx, self.who, now(), [

@@ -120,7 +120,18 @@ class KB:
         return int(nodes), int(rels)
 
 
-_state = {"seeded": False}
+# What the database looked like right after the seed data was loaded (see seeded_kb).
+_seeded: dict[str, Any] = {"fingerprint": None}
+
+
+def fingerprint(db: Database) -> tuple[int, int, int]:
+    """(nodes, relationships, sum of entity versions): any write changes one of them
+    (a write adds an audit entry or a relation, or bumps a version)."""
+    row = db.read("""
+        MATCH (n) WITH count(n) AS nodes, sum(coalesce(n.version, 0)) AS versions
+        CALL () { MATCH ()-[r]->() RETURN count(r) AS rels }
+        RETURN nodes, rels, versions""")[0]
+    return int(row["nodes"]), int(row["rels"]), int(row["versions"])
 
 BASE_RECORDS: list[dict[str, Any]] = [
     {"entity": "Source", "id": "example-source", "kind": "news_report", "name": "Example source"},
@@ -134,23 +145,23 @@ def empty_kb(db: Database) -> KB:
 
     kb = KB(db)
     kb.wipe()
-    _state["seeded"] = False
     kb.load(generated_records() + BASE_RECORDS)
     return kb
 
 
 @pytest.fixture
 def seeded_kb(db: Database) -> KB:
-    """A database holding exactly seed_data/ (reloaded only after a test changed it).
+    """A database holding exactly seed_data/, reloaded whenever anything changed it since.
 
-    Tests using this fixture must not write; tests that write use empty_kb.
+    Tests using this fixture should not write (tests that write use empty_kb); one that
+    does only costs the next seeded test a reload.
     """
     from kb.ingest import load_directory
     from kb.settings import PROJECT_ROOT
 
     kb = KB(db)
-    if not _state["seeded"]:
+    if fingerprint(db) != _seeded["fingerprint"]:
         kb.wipe()
         load_directory(db, PROJECT_ROOT / "seed_data")
-        _state["seeded"] = True
+        _seeded["fingerprint"] = fingerprint(db)
     return kb

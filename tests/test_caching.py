@@ -9,8 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kb import EXPOSED_HEADERS, create_app
-from kb.errors import SettingsError
-from kb.settings import load_settings
+from kb.settings import SettingsError, load_settings
 from tests.conftest import KB, make_settings
 
 S = ["example-source"]

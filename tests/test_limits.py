@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import KB
-from tests.test_analysis import GRAPH
+from tests.factories import ANALYSIS_GRAPH as GRAPH
 
 HOSTILE = ['"', "'", "\\", "*", "?", "~", ":", "(", ")", "[x TO y]", "{}", "AND", "OR NOT",
            "' OR 1=1 //", "}) MATCH (n) DETACH DELETE n //", "`", "$param", "\x00", "é" * 50,

@@ -2,8 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.errors import SettingsError
-from kb.settings import PROJECT_ROOT, load_settings
+from kb.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
 def test_defaults_use_the_local_neo4j() -> None:

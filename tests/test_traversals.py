@@ -13,7 +13,7 @@ from kb.db import Database
 from kb.hierarchy import below
 from kb.queries.coverage import RANK
 from tests.conftest import KB
-from tests.test_filters import e, r
+from tests.factories import e, r
 
 S = ["example-source"]
 

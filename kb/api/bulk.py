@@ -13,7 +13,8 @@ from marshmallow import fields
 from kb.api.openapi import IMPORT_BODY
 from kb.api.paging import KBBlueprint
 from kb.api.params import QueryArgs
-from kb.auth import caller, require
+from kb.api.security import requires
+from kb.auth import caller
 from kb.bulk import export_lines
 from kb.db import get_db
 from kb.errors import ValidationFailed, field_error
@@ -58,6 +59,7 @@ def _records() -> list[tuple[str, Any]]:
 
 @blp.route("/import")
 class Import(MethodView):
+    @requires("editor")
     @blp.arguments(ImportArgs, location="query")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(413, description="The body is larger than KB_MAX_BODY_BYTES")
@@ -72,7 +74,6 @@ class Import(MethodView):
         `{"entity": "Force", "id": ..., ...}` or `{"type": "PARTY_TO", "from": ..., "to": ...}`.
         Importing the same records again changes nothing.
         """
-        require("editor")
         report = load_records(get_db(), _records(), dry_run=args["dry_run"], who=caller())
         return {"dry_run": args["dry_run"], "counts": report.as_dict(), "totals": report.totals()}
 

@@ -13,12 +13,12 @@ from marshmallow import fields, validate
 from kb import audit
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
-from kb.auth import ROLES, create_key, require
+from kb.api.security import requires
+from kb.auth import ROLES, caller, create_key, now
 from kb.db import get_db
 from kb.errors import Conflict, NotFound
-from kb.queries import audit as audit_q
-from kb.queries import keys as q
-from kb.store import now
+from kb.queries import audit as audit_queries
+from kb.queries import keys as key_queries
 
 blp = KBBlueprint("keys", __name__, url_prefix="/api/v1",
                   description="API keys (admin role) and the audit trail of every write.")
@@ -77,21 +77,21 @@ class ChangeSchema(ma.Schema):
 
 @blp.route("/keys")
 class Keys(MethodView):
+    @requires("admin")
     @blp.arguments(PagedArgs, location="query")
     @blp.response(200, KeySchema(many=True))
     @blp.paginate()
     def get(self, _: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """List API keys (no secrets)."""
-        require("admin")
-        return page_of(get_db().read_tx(q.list_keys), pagination_parameters)
+        return page_of(get_db().read_tx(key_queries.list_keys), pagination_parameters)
 
+    @requires("admin")
     @blp.arguments(KeySchema)
     @blp.response(201, NewKeySchema)
     @blp.doc(responses={201: {"links": item_links("/api/v1/keys/{key_id}", ("delete",),
                                                   "key_id")}})
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create an API key; the key itself is in this response only."""
-        require("admin")
         expires = _utc(data["expires_at"]) if data["expires_at"] else None
         key, record = create_key(get_db(), data["role"], data["name"], expires)
         return {**record, "key": key}
@@ -99,6 +99,7 @@ class Keys(MethodView):
 
 @blp.route("/keys/<string:key_id>")
 class Key(MethodView):
+    @requires("admin")
     @blp.response(204)
     @blp.alt_response(409, description="The key making the request cannot revoke itself")
     def delete(self, key_id: str) -> Response:
@@ -107,10 +108,10 @@ class Key(MethodView):
         A key cannot revoke itself, so an admin cannot lock themselves out by mistake:
         use another admin key, or `kb keys revoke` on the server.
         """
-        if require("admin").key_id == key_id:
+        if caller().key_id == key_id:
             raise Conflict("a key cannot revoke itself: use another admin key or "
                            "`kb keys revoke`")
-        if not get_db().write_tx(lambda tx: q.revoke_key(tx, key_id, now())):
+        if not get_db().write_tx(lambda tx: key_queries.revoke_key(tx, key_id, now())):
             raise NotFound(f"no API key {key_id!r}")
         return Response(status=204)
 
@@ -126,6 +127,6 @@ class Changes(MethodView):
         Page with `since` (the last `seq` you saw) to follow the knowledge base as a feed.
         """
         page = pagination_parameters
-        rows, page.item_count = get_db().read_tx(lambda tx: audit_q.page(
+        rows, page.item_count = get_db().read_tx(lambda tx: audit_queries.page(
             tx, args["since"], args.get("entity"), args.get("actor"), *window(page)))
         return [audit.out(r) for r in rows]

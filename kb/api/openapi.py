@@ -8,6 +8,8 @@
   testing (and clients that follow links) can reach what was just made.
 - PUT and PATCH take the id from the path: in their bodies `id` is read-only (sent back
   unchanged it is accepted, so GET -> PUT round-trips).
+- The two ways to present an API key are declared once as security schemes; each operation
+  that needs a role names them (kb.api.security.requires writes that entry).
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ from kb.schemas import record_schema, relation_schema
 
 RELATION_INPUT = "RelationInput"
 RECORD = "Record"
+# An API key is sent either way; OpenAPI 3.0 gives http and apiKey schemes no scopes, so an
+# operation's role is stated beside its security entry (x-required-role), not in it.
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "bearerKey": {"type": "http", "scheme": "bearer", "bearerFormat": "kb_<id>_<secret>",
+                  "description": "An API key as `Authorization: Bearer <key>`."},
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                     "description": "An API key as `X-API-Key: <key>`."},
+}
+# either scheme will do: a list of alternatives, each a one-scheme requirement
+SECURITY: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -33,8 +45,13 @@ def _one_of(names: dict[str, str], key: str) -> dict[str, Any]:
 
 
 def finish_spec(spec: Any) -> None:
-    """Add the per-type relation and record schemas; mark path-bound ids read-only."""
+    """Add the per-type relation and record schemas; mark path-bound ids read-only.
+
+    Also declares the security schemes that operations needing a role refer to.
+    """
     model = get_model()
+    for name, scheme in SECURITY_SCHEMES.items():
+        spec.components.security_scheme(name, scheme)
     relations: dict[str, str] = {}
     for rtype in model.relations:
         relations[rtype] = f"{rtype}Relation"

@@ -13,6 +13,7 @@ from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.api.params import Choice, QueryArgs, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
+from kb.api.security import requires
 from kb.model import get_model
 from kb.queries.entities import RelationQuery
 from kb.resolve import NameQuery
@@ -55,6 +56,7 @@ class Relations(MethodView):
         items, page.item_count = get_store().list_relations(query)
         return items
 
+    @requires("editor")
     @blp.arguments(RelationInputSchema)
     @blp.response(201, RelationSchema)
     @blp.alt_response(409, description="The same relation already exists")
@@ -75,6 +77,7 @@ class Relation(MethodView):
         """Get a relation by id."""
         return get_store().get_relation(relation_id)
 
+    @requires("editor")
     @blp.response(204)
     def delete(self, relation_id: str) -> Response:
         """Delete a relation by id."""

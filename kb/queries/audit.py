@@ -1,10 +1,16 @@
-"""The audit trail: one (:Change) node per write, numbered in commit order by `seq`."""
+"""The audit trail: one (:Change) node per write, numbered in commit order by `seq`.
+
+Also the write lock an audited update takes on its entity before reading the `before`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import neo4j
+
+from kb.model import get_model
+from kb.queries import check_name, trusted
 
 # The counter is locked first (SET _lock) so concurrent writers take numbers one at a time
 # and read the counter only once they hold it: no two changes share a number.
@@ -51,3 +57,13 @@ def page(tx: neo4j.ManagedTransaction, since: int, target: str | None, actor: st
     total = tx.run(COUNT, params).single()
     rows = tx.run(PAGE, params, offset=offset, limit=limit)
     return [r["change"] for r in rows], int(total["n"]) if total else 0
+
+
+def lock_and_read(tx: neo4j.ManagedTransaction, label: str, entity_id: str
+                  ) -> dict[str, Any] | None:
+    """Write-lock an entity, then read it: no other writer can change it until we commit."""
+    check_name(label in get_model().entities, label)
+    query = trusted(f"MATCH (n:{label} {{id: $id}}) SET n._lock = true REMOVE n._lock "
+                    "RETURN properties(n) AS props")
+    row = tx.run(query, id=entity_id).single()
+    return dict(row["props"]) if row else None

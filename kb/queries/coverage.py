@@ -17,7 +17,7 @@ import neo4j
 
 from kb.dates import hi, lo
 from kb.model import get_model
-from kb.queries import trusted
+from kb.queries import check_name, trusted
 from kb.queries.asof import lo_expr, valid_at
 from kb.queries.entities import label_of
 
@@ -107,7 +107,7 @@ def _closeness(how: str, since: str | None) -> tuple[int, str]:
 
 
 def _party_query(label: str) -> str:
-    assert label in ("Mechanism", "Agreement")
+    check_name(label in ("Mechanism", "Agreement"), label)
     return f"""
     UNWIND $parties AS pid
     MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label}) USING INDEX SEEK p:Entity(id)
@@ -128,7 +128,7 @@ def parties_of_targets(tx: neo4j.ManagedTransaction, label: str, parties: list[s
 
 
 def _details_query(label: str) -> str:
-    assert label in get_model().entities
+    check_name(label in get_model().entities, label)
     return f"""
     MATCH (m:{label}) WHERE m.id IN $ids
     RETURN properties(m) AS props,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,21 +100,18 @@ def _date_to(spec: FilterSpec, p: str, value: str) -> Condition:
     return f"{lo_expr(f'n.{spec.date_to}')} <= ${p}", {p: hi(value)}
 
 
+# each kind of filter (the FilterSpec attribute that marks it) and the condition it builds
+_BUILDERS: tuple[tuple[str, Callable[[FilterSpec, str, Any], Condition]], ...] = (
+    ("as_of", _as_of), ("text", _text), ("property", _property), ("relation", _relation),
+    ("date_from", _date_from), ("date_to", _date_to))
+
+
 def _condition(spec: FilterSpec, p: str, value: Any) -> Condition | None:
     if spec.between:
         return None  # answered by kb.coverage, not by a list query
-    if spec.as_of:
-        return _as_of(spec, p, value)
-    if spec.text:
-        return _text(spec, p, value)
-    if spec.property:
-        return _property(spec, p, value)
-    if spec.relation:
-        return _relation(spec, p, value)
-    if spec.date_from:
-        return _date_from(spec, p, value)
-    if spec.date_to:
-        return _date_to(spec, p, value)
+    for marker, build in _BUILDERS:
+        if getattr(spec, marker):
+            return build(spec, p, value)
     return None
 
 

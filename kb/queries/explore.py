@@ -6,8 +6,9 @@ from typing import Any
 
 import neo4j
 
+from kb.errors import NotFound
 from kb.model import get_model
-from kb.queries import trusted
+from kb.queries import check_name, trusted
 from kb.queries.asof import hi_expr, lo_expr, valid_at
 from kb.queries.entities import label_of
 
@@ -24,7 +25,7 @@ def node_map(var: str, history: bool = False) -> str:
 
 def paths_query(max_hops: int) -> str:
     """The shortest-paths statement (a path length bound cannot be a parameter)."""
-    assert 1 <= max_hops <= MAX_HOPS
+    check_name(1 <= max_hops <= MAX_HOPS, str(max_hops))
     return f"""
     MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}})
     MATCH p = allShortestPaths((a)-[*..{int(max_hops)}]-(b))
@@ -39,7 +40,8 @@ def paths_query(max_hops: int) -> str:
 def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_hops: int,
                    via: list[str], limit: int) -> list[dict[str, Any]]:
     """Up to `limit` shortest paths, intermediate nodes restricted to the `via` kinds."""
-    assert all(k in get_model().entities for k in via)
+    for kind in via:
+        check_name(kind in get_model().entities, kind)
     result = tx.run(trusted(paths_query(max_hops)), source=source, target=target, via=via,
                     limit=limit)
     return [dict(r) for r in result]
@@ -49,7 +51,8 @@ def node(tx: neo4j.ManagedTransaction, entity_id: str, history: bool = False) ->
     """One entity as the graph-shaped answers show it (the caller resolved the id)."""
     query = "MATCH (n:Entity {id: $id}) RETURN " + node_map("n", history) + " AS node"
     record = tx.run(trusted(query), id=entity_id).single()
-    assert record is not None, entity_id
+    if record is None:  # deleted since its name was resolved
+        raise NotFound(f"no entity with id {entity_id!r}")
     return dict(record["node"])
 
 
