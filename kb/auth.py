@@ -7,7 +7,6 @@ or `X-API-Key`. Roles are ordered: reader < editor < admin.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import secrets
 import threading
@@ -19,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request
 
+from kb.dates import now
 from kb.db import Database, get_db
 from kb.errors import Forbidden, Unauthorized
 from kb.queries import keys as key_queries
@@ -44,11 +44,6 @@ class Caller:
 
 ANONYMOUS = Caller(None, "anonymous", None)
 SYSTEM = Caller(None, "system (command line)", "admin")
-
-
-def now() -> str:
-    """The current UTC time, ISO 8601 to the second: the stamp of writes and of key records."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def create_key(db: Database, role: str, name: str, expires_at: str | None = None

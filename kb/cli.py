@@ -210,7 +210,7 @@ def keys_list() -> None:
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key by its id."""
-    from kb.auth import now
+    from kb.dates import now
     from kb.queries.keys import revoke_key
 
     with _database() as db:

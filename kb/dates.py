@@ -60,3 +60,8 @@ def precision(value: str) -> str:
 def today() -> str:
     """Today's date in UTC, YYYY-MM-DD."""
     return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second: the stamp of writes and of key records."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -21,7 +21,8 @@ import neo4j
 import yaml
 
 from kb import audit
-from kb.auth import SYSTEM, Caller, now
+from kb.auth import SYSTEM, Caller
+from kb.dates import now
 from kb.db import Database
 from kb.errors import Conflict, ValidationFailed, field_errors
 from kb.generated import generated_records

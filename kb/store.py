@@ -14,7 +14,8 @@ import marshmallow as ma
 import neo4j
 
 from kb import audit
-from kb.auth import SYSTEM, Caller, now
+from kb.auth import SYSTEM, Caller
+from kb.dates import now
 from kb.db import Database
 from kb.errors import (
     Conflict,

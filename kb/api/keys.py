@@ -14,7 +14,8 @@ from kb import audit
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
 from kb.api.security import requires
-from kb.auth import ROLES, caller, create_key, now
+from kb.auth import ROLES, caller, create_key
+from kb.dates import now
 from kb.db import get_db
 from kb.errors import Conflict, NotFound
 from kb.queries import audit as audit_queries
