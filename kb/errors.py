@@ -23,6 +23,7 @@ from neo4j.exceptions import (
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIME = "application/problem+json"
+ENTITY_GONE = "Neo.ClientError.Statement.EntityNotFound"
 RETRY_AFTER_S = 5
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,10 @@ class PreconditionFailed(KBError):
     """If-Match names a version that is no longer the stored one; nothing was written."""
 
     status, title, slug = 412, "Precondition Failed", "precondition-failed"
+
+
+class PayloadTooLarge(KBError):
+    status, title, slug = 413, "Content Too Large", "content-too-large"
 
 
 class DatabaseUnavailable(KBError):
@@ -214,6 +219,10 @@ def register_handlers(app: Flask) -> None:
     def _neo4j_error(error: Neo4jError) -> Response:
         if "TransactionTimedOut" in (error.code or ""):
             return problem_response(QueryTimeout())
+        if error.code == ENTITY_GONE:
+            # what the write depended on was deleted by a transaction that got there first
+            return problem_response(Conflict("an entity this write depends on was deleted "
+                                             "meanwhile; nothing was written"))
         log.exception("database error")
         return problem_response(KBError("the database reported an error; it has been logged"))
 

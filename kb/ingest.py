@@ -31,7 +31,7 @@ from kb.queries import entities as entity_queries
 from kb.queries import writes as write_queries
 from kb.records import entity_props, relation_props
 from kb.schemas import entity_schema, relation_schema
-from kb.store import cited_sources, end_problems, source_problems
+from kb.store import check_acyclic, cited_sources, end_problems, source_problems
 
 # Kinds that are not facts needing a citation: sources themselves, and the fixed domains.
 UNSOURCED = ("Source", "Domain")
@@ -192,8 +192,13 @@ def _referenced_ids(batch: Batch) -> list[str]:
 
 def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
                 who: Caller = SYSTEM) -> Report:
-    """Check references against the database, then MERGE everything (unless dry_run)."""
-    known = entity_queries.kinds_of(tx, _referenced_ids(batch))
+    """Check references against the database, then MERGE everything (unless dry_run).
+
+    What the records refer to stays locked until the end, so a concurrent delete cannot
+    slip between the check and the write; relations of acyclic types may close no loop;
+    only the command line (SYSTEM) may create or change entities of read-only kinds.
+    """
+    known = write_queries.lock_kinds_of(tx, _referenced_ids(batch))
     existing = entity_queries.kinds_of(tx, sorted(batch.kinds))
     clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
                 "message": f"id already used by a {existing[i]}"}
@@ -206,8 +211,15 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     report, stamp, changes = Report(dry_run=dry_run), now(), []
     for label, items in batch.entities.items():
         rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
-        changes += _merge(tx, label, rows, entity_queries.stored_entities,
-                          write_queries.upsert_entities, report, stamp, dry_run)
+        merged = _merge(tx, label, rows, entity_queries.stored_entities,
+                        write_queries.upsert_entities, report, stamp, dry_run)
+        if merged and who != SYSTEM and get_model().entities[label].read_only:
+            raise Conflict(f"{label} is read-only: records may repeat its entities unchanged "
+                           "but not create or change them", errors=[
+                               {"record": f"{batch.origin[c['target']]} ({c['target']})",
+                                "field": "entity", "location": "record",
+                                "message": f"{label} is read-only"} for c in merged])
+        changes += merged
     for rtype, rels in batch.relations.items():
         rows = []
         for rel in rels:
@@ -216,6 +228,8 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
                          "props": props})
         changes += _merge(tx, rtype, rows, entity_queries.stored_relations,
                           write_queries.upsert_relations, report, stamp, dry_run)
+        if not dry_run:
+            check_acyclic(tx, rtype, [r["from"] for r in rows])
     if not dry_run:
         summary = {"op": "import", "kind": "batch", "target": "import",
                    "counts": json.dumps(report.totals(), sort_keys=True)}

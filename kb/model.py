@@ -72,6 +72,7 @@ class RelationKind:
     fields: dict[str, FieldSpec]
     key: tuple[str, ...]
     description: str = ""
+    acyclic: bool = False  # a hierarchy or a sequence: no entity may reach itself
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def parse_model(raw: dict[str, Any]) -> Model:
             fields={**rel_common, **_fields(spec.get("fields"))},
             key=tuple(spec.get("key", [])),
             description=spec.get("description", ""),
+            acyclic=bool(spec.get("acyclic", False)),
         )
         for rtype, spec in raw["relations"].items()
     }

@@ -77,12 +77,28 @@ def end_problems(rtype: str, ends: Mapping[str, Any], kinds: Mapping[str, str]
 
 
 def source_errors(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> list[dict[str, str]]:
-    """Errors for ids in `sources` (and in status_history) that are not existing Sources."""
+    """Errors for ids in `sources` (and in status_history) that are not existing Sources.
+
+    The cited Sources stay locked until the transaction ends, so none can be deleted
+    between this check and the write that cites it.
+    """
     cited = sorted(set(cited_sources(data)))
     if not cited:
         return []
-    kinds = entity_queries.kinds_of(tx, sorted({s for _, s in cited}))
+    kinds = write_queries.lock_kinds_of(tx, sorted({s for _, s in cited}))
     return [field_error(f, message) for f, message in source_problems(cited, kinds)]
+
+
+def check_acyclic(tx: neo4j.ManagedTransaction, rtype: str, ids: list[str]) -> None:
+    """After writing relations of an acyclic type (PART_OF, LOCATED_IN, ...), refuse the
+    transaction if any of them closed a loop (the writer's transaction is rolled back)."""
+    if not get_model().relations[rtype].acyclic:
+        return
+    looped = write_queries.cycles_through(tx, rtype, ids)
+    if looped:
+        raise Conflict(f"{rtype} must not loop: {', '.join(looped)} would reach itself",
+                       errors=[field_error("to", f"{rtype} from {looped[0]!r} would lead "
+                                                 "back to it")])
 
 
 def check_sources(tx: neo4j.ManagedTransaction, data: dict[str, Any]) -> None:
@@ -203,8 +219,9 @@ class Store:
         rtype = data["type"]
         props = relation_props(rtype, data)
 
-        def work(tx: neo4j.ManagedTransaction) -> str:
-            kinds = entity_queries.kinds_of(tx, [data["from"], data["to"]])
+        def work(tx: neo4j.ManagedTransaction) -> tuple[str, dict[str, Any] | None]:
+            # both ends stay locked until the write, so neither can be deleted in between
+            kinds = write_queries.lock_kinds_of(tx, [data["from"], data["to"]])
             errors = [field_error(f, message) for f, message in end_problems(rtype, data, kinds)]
             errors += source_errors(tx, data)
             if errors:
@@ -213,16 +230,21 @@ class Store:
             stamp = now()
             row = {"from": data["from"], "to": data["to"], "props": props}
             outcome = write_queries.upsert_relations(tx, rtype, [row], stamp)[props["id"]]
+            check_acyclic(tx, rtype, [data["from"]])
             if outcome == "created":
                 ends = {"from": data["from"], "to": data["to"]}
                 audit.record(tx, self.who, stamp, [
                     audit.change("create", rtype, props["id"], None, {**props, **ends})])
-            return outcome
+            # read back in the same transaction: the answer is what this write made, even
+            # if another request deletes it the moment this one commits
+            return outcome, entity_queries.get_relation(tx, rtype, props["id"])
 
-        if self.db.write_tx(work) != "created":
+        outcome, record = self.db.write_tx(work)
+        if outcome != "created" or record is None:
             raise Conflict(f"this {rtype} relation already exists: {props['id']}",
                            existing_id=props["id"])
-        return self.get_relation(props["id"])
+        return relation_out(rtype, record["source"], record["target"], record["props"],
+                            (record["source_kind"], record["target_kind"]))
 
     def get_relation(self, relation_id: str) -> dict[str, Any]:
         """A relation by id; NotFound if absent."""

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -17,7 +17,7 @@ from kb.api.security import requires
 from kb.auth import caller
 from kb.bulk import export_lines
 from kb.db import get_db
-from kb.errors import ValidationFailed, field_error
+from kb.errors import PayloadTooLarge, ValidationFailed, field_error
 from kb.ingest import load_records
 from kb.schemas import PartialDate
 
@@ -41,8 +41,26 @@ class ImportReportSchema(ma.Schema):
     totals = fields.Dict()
 
 
+def _body() -> str:
+    """The request body, refused whole (413) when larger than KB_MAX_BODY_BYTES.
+
+    A body sent with Content-Length is refused by werkzeug before it is read. A chunked one
+    has no length: werkzeug would quietly stop reading at the limit, so the records past it
+    would be lost while those before it were written; it is read here, one byte past the
+    limit, to tell.
+    """
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None:
+        return request.get_data(as_text=True)
+    raw: bytes = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes (KB_MAX_BODY_BYTES); "
+                              "nothing was written: split the import")
+    return raw.decode("utf-8", errors="replace")
+
+
 def _records() -> list[tuple[str, Any]]:
-    body = request.get_data(as_text=True)
+    body = _body()
     try:
         if request.mimetype == NDJSON:
             return [(f"line {n}", json.loads(line))

@@ -13,7 +13,9 @@ import neo4j
 
 from kb.model import ENTITY_LABEL, get_model
 from kb.queries import check_name, trusted
+from kb.queries.entities import label_of
 
+MAX_CYCLE = 50  # deeper than any real hierarchy; bounds the cycle check's walk
 Outcomes = dict[str, str]  # id -> created | updated | unchanged | stale
 
 
@@ -90,3 +92,31 @@ def delete_relation(tx: neo4j.ManagedTransaction, rtype: str, relation_id: str) 
 def wipe(tx: neo4j.ManagedTransaction) -> None:
     """Delete every node and relationship but the API keys (tests only)."""
     tx.run("MATCH (n) WHERE NOT n:ApiKey DETACH DELETE n").consume()
+
+
+# `SET ... REMOVE` changes nothing but takes the node's write lock: a concurrent write that
+# depends on the same node (deleting a cited Source, deleting the end of a new relation)
+# then waits for this transaction and sees its outcome, instead of both passing their checks.
+LOCK_AND_KIND = f"""
+MATCH (n:{ENTITY_LABEL}) WHERE n.id IN $ids
+SET n._lock = true REMOVE n._lock
+RETURN n.id AS id, {label_of('n')} AS k
+"""
+
+
+def lock_kinds_of(tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, str]:
+    """The kind of each id that exists, write-locking those entities for the transaction."""
+    return {r["id"]: r["k"] for r in tx.run(trusted(LOCK_AND_KIND), ids=sorted(set(ids)))}
+
+
+def cycles_through(tx: neo4j.ManagedTransaction, rtype: str, ids: list[str]) -> list[str]:
+    """The given ids from which relations of an acyclic type lead back to themselves."""
+    relation = get_model().relations.get(rtype)
+    check_name(relation is not None and relation.acyclic, rtype)
+    query = f"""
+    UNWIND $ids AS i
+    MATCH (n:{ENTITY_LABEL} {{id: i}})
+    WHERE EXISTS {{ MATCH (n)-[:{rtype}*1..{MAX_CYCLE}]->(n) }}
+    RETURN n.id AS id ORDER BY id
+    """
+    return [r["id"] for r in tx.run(trusted(query), ids=sorted(set(ids)))]

@@ -1,0 +1,142 @@
+"""Integrity under concurrency and in imports: locks, acyclic hierarchies, read-only kinds,
+and bodies over the limit. Races run many rounds in threads against the real Neo4j."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import KB
+from tests.factories import e, r
+
+ROUNDS = 25
+
+
+def race(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """Run two calls at the same moment in two threads; their results."""
+    start = threading.Barrier(2)
+
+    def go(call: Callable[[], Any]) -> Any:
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.submit(go, first), pool.submit(go, second)
+        return a.result(), b.result()
+
+
+def editor(app: Flask, api_keys: dict[str, str]) -> FlaskClient:
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_keys['editor']}"
+    return c
+
+
+def dangling_citations(kb: KB) -> list[str]:
+    rows = kb.db.read("""
+        MATCH (n:Entity) UNWIND coalesce(n.sources, []) AS s
+        WITH n, s WHERE NOT EXISTS { MATCH (:Source {id: s}) } RETURN n.id + ' -> ' + s AS d""")
+    return [row["d"] for row in rows]
+
+
+def test_a_source_cannot_be_deleted_while_a_write_cites_it(
+        app: Flask, api_keys: dict[str, str], empty_kb: KB) -> None:
+    statuses: set[tuple[int, int]] = set()
+    for n in range(ROUNDS):
+        source, force = f"src-{n}", f"force-{n}"
+        empty_kb.load([e("Source", source, kind="dataset"), e("Force", force, kind="unit")])
+        a, b = editor(app, api_keys), editor(app, api_keys)
+        patched, deleted = race(
+            lambda: a.patch(f"/api/v1/forces/{force}",
+                            json={"sources": ["example-source", source]}),  # noqa: B023
+            lambda: b.delete(f"/api/v1/sources/{source}"))  # noqa: B023
+        statuses.add((patched.status_code, deleted.status_code))
+        assert patched.status_code < 500 and deleted.status_code < 500
+        assert dangling_citations(empty_kb) == [], (n, patched.json, deleted.status_code)
+    # either the delete went first (the patch then cites nothing: 409) or the patch did
+    # (the source is cited: 409): never both succeeding
+    assert statuses <= {(200, 409), (409, 204)}, statuses
+
+
+def test_a_relation_cannot_be_made_to_an_entity_being_deleted(
+        app: Flask, api_keys: dict[str, str], empty_kb: KB) -> None:
+    statuses: set[tuple[int, int]] = set()
+    for n in range(ROUNDS):
+        a_id, b_id = f"unit-{n}", f"army-{n}"
+        empty_kb.load([e("Force", a_id, kind="unit"), e("Force", b_id, kind="armed_forces")])
+        a, b = editor(app, api_keys), editor(app, api_keys)
+        created, deleted = race(
+            lambda: a.post("/api/v1/relations", json=r("PART_OF", a_id, b_id)),  # noqa: B023
+            lambda: b.delete(f"/api/v1/forces/{b_id}"))  # noqa: B023
+        statuses.add((created.status_code, deleted.status_code))
+        assert created.status_code in (201, 409), created.json
+        assert deleted.status_code == 204, deleted.json
+        left = empty_kb.db.read("MATCH (:Force {id: $a})-[p:PART_OF]->() RETURN count(p) AS n",
+                                a=a_id)[0]["n"]
+        assert left == 0  # deleted with its end, or never made
+    assert statuses, statuses
+
+
+def test_hierarchies_stay_acyclic(client: FlaskClient, empty_kb: KB) -> None:
+    empty_kb.load([e("Force", x, kind="unit") for x in ("a", "b", "c")]
+                  + [r("PART_OF", "a", "b"), r("PART_OF", "b", "c")])
+    itself = client.post("/api/v1/relations", json=r("PART_OF", "a", "a"))
+    assert itself.status_code == 409, itself.json
+    loop = client.post("/api/v1/relations", json=r("PART_OF", "c", "a"))
+    assert loop.status_code == 409, loop.json
+    assert "loop" in loop.json["detail"]
+    assert empty_kb.db.read("MATCH (:Force {id: 'c'})-[p:PART_OF]->() RETURN count(p) AS n"
+                            )[0]["n"] == 0
+    imported = client.post("/api/v1/import", json=[r("PART_OF", "c", "a")])
+    assert imported.status_code == 409, imported.json
+    fine = client.post("/api/v1/relations", json=r("SUCCESSOR_OF", "c", "b"))
+    assert fine.status_code == 201, fine.json  # another type: no loop
+
+
+def test_an_import_cannot_create_or_change_a_domain(client: FlaskClient, empty_kb: KB) -> None:
+    seventh = client.post("/api/v1/import", json=[
+        {"entity": "Domain", "id": "underwater", "name": "Underwater"}])
+    assert seventh.status_code == 409, seventh.json
+    assert seventh.json["errors"][0]["message"] == "Domain is read-only"
+    renamed = client.post("/api/v1/import", json=[
+        {"entity": "Domain", "id": "aerial", "name": "Air"}])
+    assert renamed.status_code == 409, renamed.json
+    assert client.get("/api/v1/domains/aerial").json["name"] == "Aerial"
+    # a backup holds the Domains as they are: repeating them unchanged is fine
+    exported = [json.loads(line) for line in
+                client.get("/api/v1/export").get_data(as_text=True).splitlines()]
+    domains = [rec for rec in exported if rec.get("entity") == "Domain"]
+    again = client.post("/api/v1/import", json=domains)
+    assert again.status_code == 200, again.json
+    assert again.json["totals"] == {"unchanged": len(domains)}
+
+
+def _ndjson(n: int) -> bytes:
+    return "".join(json.dumps({"entity": "Source", "id": f"chunk-{i}", "name": f"Chunk {i}",
+                               "kind": "dataset"}) + "\n" for i in range(n)).encode()
+
+
+def test_a_chunked_body_over_the_limit_is_refused_whole(
+        client: FlaskClient, app: Flask, empty_kb: KB) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = _ndjson(limit // 60 + 10)
+    assert len(body) > limit
+
+    def chunked(data: bytes) -> Any:
+        return client.post("/api/v1/import", input_stream=io.BytesIO(data),
+                           headers={"Content-Type": "application/x-ndjson",
+                                    "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+
+    refused = chunked(body)
+    assert refused.status_code == 413, refused.json
+    assert client.get("/api/v1/sources?q=chunk").headers["X-Total-Count"] == "0"
+    small = chunked(_ndjson(3))
+    assert small.status_code == 200, small.json
+    assert small.json["totals"]["created"] == 3
