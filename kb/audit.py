@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 
-from kb.auth import Caller
 from kb.queries import audit as audit_queries
+
+if TYPE_CHECKING:  # kb.auth records its key changes here: no import at run time
+    from kb.auth import Caller
 
 NOT_AUDITED = ("search_key", "content_hash", "created_at", "updated_at", "version")
 
@@ -36,11 +38,19 @@ def record(tx: neo4j.ManagedTransaction, who: Caller, at: str,
     audit_queries.record(tx, changes, at, who.key_id, who.name)
 
 
-def out(change_props: dict[str, Any]) -> dict[str, Any]:
-    """An audit entry as the API shows it."""
+def out(change_props: dict[str, Any], viewer: Caller) -> dict[str, Any]:
+    """An audit entry as the API shows it to `viewer`.
+
+    Key names are for admins, key ids for editors and up; what a deleted entity held is
+    for the roles that may restore it (editors and up).
+    """
     c = dict(change_props)
     for key in ("before", "after", "counts"):
         if isinstance(c.get(key), str):
             c[key] = json.loads(c[key])
-    c["actor"] = {"id": c.pop("actor_id", None), "name": c.pop("actor_name", None)}
+    actor_id, actor_name = c.pop("actor_id", None), c.pop("actor_name", None)
+    c["actor"] = {"id": actor_id if viewer.may("editor") else None,
+                  "name": actor_name if viewer.may("admin") else None}
+    if c.get("op") == "delete" and not viewer.may("editor"):
+        c["before"] = {}
     return c

@@ -12,12 +12,15 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import neo4j
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request
 
+from kb import audit
 from kb.dates import now
 from kb.db import Database, get_db
 from kb.errors import Forbidden, Unauthorized
@@ -42,21 +45,42 @@ class Caller:
         return self.role is not None and ROLES.index(self.role) >= ROLES.index(role)
 
 
+KEY_KIND = "ApiKey"  # the kind of key changes in the audit trail
 ANONYMOUS = Caller(None, "anonymous", None)
 SYSTEM = Caller(None, "system (command line)", "admin")
 
 
-def create_key(db: Database, role: str, name: str, expires_at: str | None = None
-               ) -> tuple[str, dict[str, Any]]:
-    """Make a key; returns (the key, shown this once; its public record)."""
+def create_key(db: Database, role: str, name: str, expires_at: str | None = None,
+               who: Caller = SYSTEM) -> tuple[str, dict[str, Any]]:
+    """Make a key (recorded in the audit trail as made by `who`); returns (the key, shown
+    this once; its public record)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     key_id = secrets.token_hex(6)
     key = f"kb_{key_id}_{secrets.token_urlsafe(32)}"
     record = {"id": key_id, "name": name, "role": role, "hash": HASHER.hash(key),
               "created_at": now(), "expires_at": expires_at}
-    db.write_tx(lambda tx: key_queries.create_key(tx, {k: v for k, v in record.items() if v}))
-    return key, {k: v for k, v in record.items() if k != "hash"} | {"revoked_at": None}
+    public = {k: v for k, v in record.items() if k != "hash"}
+
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        key_queries.create_key(tx, {k: v for k, v in record.items() if v})
+        audit.record(tx, who, record["created_at"] or now(), [
+            audit.change("create", KEY_KIND, key_id, None, public)])
+
+    db.write_tx(work)
+    return key, public | {"revoked_at": None}
+
+
+def revoke_key(db: Database, key_id: str, who: Caller = SYSTEM) -> bool:
+    """Revoke a key (recorded in the audit trail); False if there is no such key."""
+    def work(tx: neo4j.ManagedTransaction) -> str | None:
+        at = now()
+        outcome = key_queries.revoke_key(tx, key_id, at)
+        if outcome == "revoked":
+            audit.record(tx, who, at, [audit.change("revoke", KEY_KIND, key_id, None, None)])
+        return outcome
+
+    return db.write_tx(work) is not None
 
 
 class _Verified:
@@ -87,24 +111,44 @@ def _presented_key() -> str | None:
     return request.headers.get("X-API-Key") or None
 
 
+INVALID_KEY = "invalid API key: unknown, revoked, expired or wrong"
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to verify against when the key id is unknown, so that answer takes as long."""
+    return HASHER.hash(secrets.token_urlsafe(32))
+
+
+def _secret_matches(record: dict[str, Any] | None, key: str) -> bool:
+    stored = record["hash"] if record else _decoy_hash()
+    digest = hashlib.sha256(f"{stored}:{key}".encode()).hexdigest()
+    if record and _verified.check(digest):
+        return True
+    try:
+        HASHER.verify(stored, key)  # constant-time comparison inside argon2
+    except (VerificationError, InvalidHashError):
+        return False
+    if record is None:
+        return False
+    _verified.remember(digest)
+    return True
+
+
 def authenticate(db: Database, key: str) -> Caller:
-    """The caller a key stands for; Unauthorized if unknown, revoked, expired or wrong."""
+    """The caller a key stands for; Unauthorized if unknown, revoked, expired or wrong.
+
+    Every bad key gets the same answer, and the secret is checked before anything else, so
+    the answer tells nothing about which key ids exist or were revoked.
+    """
     parts = key.split("_", 2)  # the secret itself may contain "_"
     record = db.read_tx(lambda tx: key_queries.find_key(tx, parts[1])) if (
         len(parts) == 3 and parts[0] == "kb") else None
-    if record is None:
-        raise Unauthorized("unknown API key")
-    if record.get("revoked_at"):
-        raise Unauthorized("this API key has been revoked")
-    if record.get("expires_at") and record["expires_at"] <= now():
-        raise Unauthorized("this API key has expired")
-    digest = hashlib.sha256(f"{record['hash']}:{key}".encode()).hexdigest()
-    if not _verified.check(digest):
-        try:
-            HASHER.verify(record["hash"], key)  # constant-time comparison inside argon2
-        except (VerificationError, InvalidHashError):
-            raise Unauthorized("unknown API key") from None
-        _verified.remember(digest)
+    if not _secret_matches(record, key) or record is None:
+        raise Unauthorized(INVALID_KEY)
+    if record.get("revoked_at") or (record.get("expires_at")
+                                    and record["expires_at"] <= now()):
+        raise Unauthorized(INVALID_KEY)
     return Caller(record["id"], record["name"], record["role"])
 
 

@@ -210,11 +210,10 @@ def keys_list() -> None:
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key by its id."""
-    from kb.dates import now
-    from kb.queries.keys import revoke_key
+    from kb.auth import revoke_key
 
     with _database() as db:
-        if not db.write_tx(lambda tx: revoke_key(tx, key_id, now())):
+        if not revoke_key(db, key_id):
             raise click.ClickException(f"no key {key_id!r}")
     click.echo(f"revoked {key_id}")
 

@@ -22,6 +22,7 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+logger_class = "kb.logs.RedactingLogger"  # no API key ever reaches the access log
 # no --preload: each worker builds its own Neo4j driver after the fork
 preload_app = False
 pidfile = str(_settings.data_dir / "gunicorn.pid")

@@ -169,22 +169,30 @@ def _output_fields(kind: EntityKind) -> dict[str, fields.Field[Any]]:
 
 
 def _between_fields() -> dict[str, fields.Field[Any]]:
-    """Fields a `between=` answer adds to each mechanism or agreement."""
-    def listed(description: str) -> fields.Field[Any]:
-        return fields.List(fields.Dict(), dump_only=True, metadata={"description": description})
+    """Fields a `between=` answer adds to each mechanism or agreement (a list with `as_of`
+    adds `as_of` and `status_as_of`); their types are kb.answers'."""
+    from kb import answers  # kb.answers builds on this module's fields: imported when used
+
+    def listed(schema: type[ma.Schema], description: str) -> fields.Field[Any]:
+        return fields.List(fields.Nested(schema), dump_only=True,
+                           metadata={"description": description})
 
     return {
-        "as_of": fields.String(dump_only=True, metadata={"description": "With between."}),
-        "status_as_of": fields.Dict(dump_only=True, metadata={
-            "description": "With between: {status, since} on the as-of date."}),
-        "match": fields.Dict(dump_only=True, metadata={"description": (
-            "With between: {direct, actors: [{actor, party, party_name, how, role}]}, "
-            "how being direct, via_parent, via_child, via_state, via_force or via_coalition.")}),
-        "domains": listed("With between: domains covered on the date, with sources."),
-        "parties": listed("With between: all parties on the date, with roles and sources."),
-        "rests_on": listed("With between: the agreements it rests on."),
-        "agreed_by": listed("With between: who signed or agreed it, when, in which event."),
-        "applies_in": listed("With between: its geographic scope."),
+        "as_of": PartialDate(dump_only=True, metadata={
+            "description": "With between or as_of: the date the item is shown as of."}),
+        "status_as_of": fields.Nested(answers.StatusAsOfSchema, dump_only=True, metadata={
+            "description": "With between or as_of: its status on that date."}),
+        "match": fields.Nested(answers.BetweenMatchSchema, dump_only=True, metadata={
+            "description": "With between: how each actor named is covered by a party."}),
+        "domains": listed(answers.DomainCoverageSchema,
+                          "With between: domains covered on the date, with sources."),
+        "parties": listed(answers.PartySchema,
+                          "With between: all parties on the date, with roles and sources."),
+        "rests_on": listed(answers.RestsOnSchema, "With between: the agreements it rests on."),
+        "agreed_by": listed(answers.AgreedBySchema,
+                            "With between: who signed or agreed it, when, at which event."),
+        "applies_in": listed(answers.NamedRefSchema,
+                             "With between: its geographic scope (Places and States)."),
     }
 
 

@@ -43,6 +43,7 @@ class Settings:
     reads_require_key: bool
     max_body_bytes: int
     cache_control: str
+    public_url: str  # the API's address as clients see it ("" = links are relative)
 
     @property
     def local_neo4j(self) -> bool:
@@ -127,6 +128,14 @@ def _cache_control(env: Mapping[str, str]) -> str:
     return value
 
 
+def _public_url(env: Mapping[str, str]) -> str:
+    value = env.get("KB_PUBLIC_URL", "").strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[\w.\-/]*)?", value):
+        raise SettingsError("KB_PUBLIC_URL", "must be the API's public base URL, e.g. "
+                            f"https://kb.example.org; got {value!r}")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings; raises SettingsError naming the bad variable."""
     env = os.environ if env is None else env
@@ -150,4 +159,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reads_require_key=_bool(env, "KB_READS_REQUIRE_KEY", False),
         max_body_bytes=_int(env, "KB_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024**3),
         cache_control=_cache_control(env),
+        public_url=_public_url(env),
     )

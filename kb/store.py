@@ -208,9 +208,13 @@ class Store:
                 if cited:
                     raise Conflict(f"Source {entity_id!r} is cited by {cited} facts; "
                                    "remove those citations first")
-            write_queries.delete_entity(tx, label, entity_id)
+            gone = write_queries.delete_entity(tx, label, entity_id)
+            # the relations deleted with it are changes too: each gets its own entry
             audit.record(tx, self.who, now(), [
-                audit.change("delete", label, entity_id, before, None)])
+                audit.change("delete", label, entity_id, before, None),
+                *(audit.change("delete", r["type"], r["props"]["id"],
+                               {**r["props"], "from": r["from"], "to": r["to"]}, None)
+                  for r in gone)])
 
         self.db.write_tx(work)
 

@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -53,9 +54,9 @@ def test_a_source_cannot_be_deleted_while_a_write_cites_it(
         empty_kb.load([e("Source", source, kind="dataset"), e("Force", force, kind="unit")])
         a, b = editor(app, api_keys), editor(app, api_keys)
         patched, deleted = race(
-            lambda: a.patch(f"/api/v1/forces/{force}",
-                            json={"sources": ["example-source", source]}),  # noqa: B023
-            lambda: b.delete(f"/api/v1/sources/{source}"))  # noqa: B023
+            partial(a.patch, f"/api/v1/forces/{force}",
+                    json={"sources": ["example-source", source]}),
+            partial(b.delete, f"/api/v1/sources/{source}"))
         statuses.add((patched.status_code, deleted.status_code))
         assert patched.status_code < 500 and deleted.status_code < 500
         assert dangling_citations(empty_kb) == [], (n, patched.json, deleted.status_code)
@@ -72,8 +73,8 @@ def test_a_relation_cannot_be_made_to_an_entity_being_deleted(
         empty_kb.load([e("Force", a_id, kind="unit"), e("Force", b_id, kind="armed_forces")])
         a, b = editor(app, api_keys), editor(app, api_keys)
         created, deleted = race(
-            lambda: a.post("/api/v1/relations", json=r("PART_OF", a_id, b_id)),  # noqa: B023
-            lambda: b.delete(f"/api/v1/forces/{b_id}"))  # noqa: B023
+            partial(a.post, "/api/v1/relations", json=r("PART_OF", a_id, b_id)),
+            partial(b.delete, f"/api/v1/forces/{b_id}"))
         statuses.add((created.status_code, deleted.status_code))
         assert created.status_code in (201, 409), created.json
         assert deleted.status_code == 204, deleted.json

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields, validate
 
+from kb import answers
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
 from kb.api.params import Choice, QueryArgs, match_field, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
@@ -98,15 +98,6 @@ class GapArgs(PagedArgs):
         "`force`: one per pair of forces.")})
 
 
-class AnswerSchema(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE
-
-    @ma.post_dump(pass_original=True)
-    def _everything(self, data: dict[str, Any], original: Any, **_: Any) -> Any:
-        return original  # documented loosely; the analyst answers are nested documents
-
-
 def _resolve(text: str, field: str, kinds: list[str] | None = None) -> str:
     return resolve_names([NameQuery(field, text, kinds)])[0].id
 
@@ -118,7 +109,7 @@ def _resolve_all(*queries: NameQuery) -> list[str]:
 @blp.route("/dossier")
 class Dossier(MethodView):
     @blp.arguments(DossierArgs, location="query")
-    @blp.response(200, AnswerSchema, headers={HEADER: HEADER_DOC})
+    @blp.response(200, answers.DossierSchema, headers={HEADER: HEADER_DOC})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Everything that connects two actors: mechanisms, agreements, events, operations."""
         a, b = _resolve_all(*(NameQuery("between", n, ACTOR_KINDS) for n in args["between"]))
@@ -128,7 +119,7 @@ class Dossier(MethodView):
 @blp.route("/paths")
 class Paths(MethodView):
     @blp.arguments(PathArgs, location="query")
-    @blp.response(200, AnswerSchema(many=True), headers={HEADER: HEADER_DOC})
+    @blp.response(200, answers.PathSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Shortest paths between two entities, as nodes and typed relations."""
@@ -143,7 +134,7 @@ class Paths(MethodView):
 @blp.route("/graph")
 class Graph(MethodView):
     @blp.arguments(GraphArgs, location="query")
-    @blp.response(200, AnswerSchema, headers={HEADER: HEADER_DOC})
+    @blp.response(200, answers.GraphSchema, headers={HEADER: HEADER_DOC})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The neighbourhood of an entity as {nodes, edges}, ready to draw."""
         center = _resolve(args["center"], "center")
@@ -154,7 +145,7 @@ class Graph(MethodView):
 @blp.route("/timeline")
 class Timeline(MethodView):
     @blp.arguments(TimelineArgs, location="query")
-    @blp.response(200, AnswerSchema(many=True), headers={HEADER: HEADER_DOC})
+    @blp.response(200, answers.TimelineItemSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Dated events, signatures, status changes, operations and posts, oldest first."""
@@ -167,7 +158,7 @@ class Timeline(MethodView):
 @blp.route("/search")
 class Search(MethodView):
     @blp.arguments(SearchArgs, location="query")
-    @blp.response(200, AnswerSchema(many=True))
+    @blp.response(200, answers.SearchHitSchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Ranked search over names and aliases, tolerant of typos and transliterations."""
@@ -180,7 +171,7 @@ class Search(MethodView):
 @blp.route("/gaps")
 class Gaps(MethodView):
     @blp.arguments(GapArgs, location="query")
-    @blp.response(200, AnswerSchema(many=True), headers={HEADER: HEADER_DOC})
+    @blp.response(200, answers.GapSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """States (or forces) in one theatre and domain with no mechanism covering it."""

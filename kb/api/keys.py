@@ -14,8 +14,7 @@ from kb import audit
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
 from kb.api.security import requires
-from kb.auth import ROLES, caller, create_key
-from kb.dates import now
+from kb.auth import ROLES, caller, create_key, revoke_key
 from kb.db import get_db
 from kb.errors import Conflict, NotFound
 from kb.queries import audit as audit_queries
@@ -68,7 +67,7 @@ class ChangeSchema(ma.Schema):
     seq = fields.Integer()
     at = fields.String()
     actor = fields.Dict()
-    op = fields.String(metadata={"description": "create, update, delete or import."})
+    op = fields.String(metadata={"description": "create, update, delete, import or revoke."})
     kind = fields.String()
     target = fields.String()
     before = fields.Dict()
@@ -91,11 +90,12 @@ class Keys(MethodView):
     @blp.response(201, NewKeySchema)
     @blp.doc(responses={201: {"links": item_links("/api/v1/keys/{key_id}", ("delete",),
                                                   "key_id")}})
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create an API key; the key itself is in this response only."""
         expires = _utc(data["expires_at"]) if data["expires_at"] else None
-        key, record = create_key(get_db(), data["role"], data["name"], expires)
-        return {**record, "key": key}
+        key, record = create_key(get_db(), data["role"], data["name"], expires, caller())
+        # the secret must not stay in any cache on the way
+        return {**record, "key": key}, 201, {"Cache-Control": "no-store"}
 
 
 @blp.route("/keys/<string:key_id>")
@@ -112,13 +112,14 @@ class Key(MethodView):
         if caller().key_id == key_id:
             raise Conflict("a key cannot revoke itself: use another admin key or "
                            "`kb keys revoke`")
-        if not get_db().write_tx(lambda tx: key_queries.revoke_key(tx, key_id, now())):
+        if not revoke_key(get_db(), key_id, caller()):
             raise NotFound(f"no API key {key_id!r}")
         return Response(status=204)
 
 
 @blp.route("/changes")
 class Changes(MethodView):
+    @requires("reader")
     @blp.arguments(ChangeArgs, location="query")
     @blp.response(200, ChangeSchema(many=True))
     @blp.paginate()
@@ -126,8 +127,11 @@ class Changes(MethodView):
         """The audit trail in commit order: who changed what, when, before and after.
 
         Page with `since` (the last `seq` you saw) to follow the knowledge base as a feed.
+        Needs a key: readers see what changed; editors also the ids of the keys that changed
+        it and what deleted entities held (they may restore them); admins also key names.
         """
         page = pagination_parameters
         rows, page.item_count = get_db().read_tx(lambda tx: audit_queries.page(
             tx, args["since"], args.get("entity"), args.get("actor"), *window(page)))
-        return [audit.out(r) for r in rows]
+        viewer = caller()
+        return [audit.out(r, viewer) for r in rows]

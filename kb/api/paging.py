@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
@@ -82,6 +82,9 @@ def page_of(items: list[Any], page: Any) -> list[Any]:
 
 
 def _page_url(page: int) -> str:
+    # never from the Host header, which a client controls: the configured public address
+    # (KB_PUBLIC_URL, e.g. behind a reverse proxy) or a link relative to this host
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
-    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+    base = current_app.config["KB_SETTINGS"].public_url
+    return f"{base}{request.script_root}{request.path}?{urlencode(args, doseq=True)}"

@@ -30,8 +30,10 @@ def list_keys(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
     return [dict(r) for r in tx.run(query)]
 
 
-def revoke_key(tx: neo4j.ManagedTransaction, key_id: str, at: str) -> bool:
-    """Mark a key revoked (idempotent); False if there is no such key."""
-    record = tx.run("MATCH (k:ApiKey {id: $id}) SET k.revoked_at = coalesce(k.revoked_at, $at) "
-                    "RETURN k.id AS id", id=key_id, at=at).single()
-    return record is not None
+def revoke_key(tx: neo4j.ManagedTransaction, key_id: str, at: str) -> str | None:
+    """Mark a key revoked (idempotent): "revoked" now, "already" revoked, None if no key."""
+    record = tx.run("MATCH (k:ApiKey {id: $id}) WITH k, k.revoked_at IS NULL AS fresh "
+                    "SET k.revoked_at = coalesce(k.revoked_at, $at) "
+                    "RETURN CASE WHEN fresh THEN 'revoked' ELSE 'already' END AS outcome",
+                    id=key_id, at=at).single()
+    return str(record["outcome"]) if record else None

@@ -67,18 +67,21 @@ def upsert_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[s
     return {r["id"]: r["outcome"] for r in result}
 
 
-def delete_entity(tx: neo4j.ManagedTransaction, label: str, entity_id: str) -> int:
-    """Delete an entity and its relations; returns how many relations went with it."""
+def delete_entity(tx: neo4j.ManagedTransaction, label: str, entity_id: str
+                  ) -> list[dict[str, Any]]:
+    """Delete an entity and its relations; returns the relations that went with it
+    ({type, from, to, props}), for the audit trail."""
     check_name(label in get_model().entities, label)
     query = f"""
     MATCH (n:{label} {{id: $id}})
     OPTIONAL MATCH (n)-[r]-()
-    WITH n, count(r) AS relations
+    WITH n, [x IN collect({{type: type(r), from: startNode(r).id, to: endNode(r).id,
+                            props: properties(r)}}) WHERE x.type IS NOT NULL] AS relations
     DETACH DELETE n
     RETURN relations
     """
     record = tx.run(trusted(query), id=entity_id).single()
-    return int(record["relations"]) if record else -1
+    return [dict(r) for r in record["relations"]] if record else []
 
 
 def delete_relation(tx: neo4j.ManagedTransaction, rtype: str, relation_id: str) -> bool:
