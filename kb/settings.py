@@ -44,6 +44,9 @@ class Settings:
     max_body_bytes: int
     cache_control: str
     public_url: str  # the API's address as clients see it ("" = links are relative)
+    rate_limit_anonymous: str  # e.g. "300/minute" per client address, or "off"
+    rate_limit_keyed: str  # e.g. "3000/minute" per API key, or "off"
+    rate_limit_storage: str  # flask-limiter storage URI: memory:// (one node) or redis://...
 
     @property
     def local_neo4j(self) -> bool:
@@ -128,6 +131,17 @@ def _cache_control(env: Mapping[str, str]) -> str:
     return value
 
 
+RATE = re.compile(r"off|[0-9]{1,9}\s*(/|per)\s*[0-9]{0,6}\s*(second|minute|hour|day)s?",
+                  re.IGNORECASE)
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not RATE.fullmatch(value):
+        raise SettingsError(name, f"must be a rate like 300/minute, or off; got {value!r}")
+    return value.lower()
+
+
 def _public_url(env: Mapping[str, str]) -> str:
     value = env.get("KB_PUBLIC_URL", "").strip().rstrip("/")
     if value and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[\w.\-/]*)?", value):
@@ -160,4 +174,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "KB_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024**3),
         cache_control=_cache_control(env),
         public_url=_public_url(env),
+        rate_limit_anonymous=_rate(env, "KB_RATE_LIMIT_ANONYMOUS", "300/minute"),
+        rate_limit_keyed=_rate(env, "KB_RATE_LIMIT_KEYED", "3000/minute"),
+        rate_limit_storage=env.get("KB_RATE_LIMIT_STORAGE", "").strip() or "memory://",
     )

@@ -49,7 +49,9 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def make_settings(uri: str, data_dir: Path, **extra: str) -> Settings:
     """Settings for a test app pointed at the given Neo4j."""
-    env = {"NEO4J_URI": uri, "KB_DATA_DIR": str(data_dir), **extra}
+    # rate limits off unless a test sets them: the suite sends thousands of requests at once
+    env = {"NEO4J_URI": uri, "KB_DATA_DIR": str(data_dir), "KB_RATE_LIMIT_ANONYMOUS": "off",
+           "KB_RATE_LIMIT_KEYED": "off", **extra}
     return load_settings(env)
 
 

@@ -120,3 +120,41 @@ def test_making_and_revoking_keys_is_in_the_trail(app: Flask, api_keys: dict[str
     assert trail == [("create", "ApiKey"), ("revoke", "ApiKey")]
     created = _changes(app, api_keys["admin"], entity=made.json["id"])[0]
     assert "hash" not in created["after"] and "key" not in created["after"]
+
+
+def test_no_body_however_deep_gives_a_500(app: Flask, api_keys: dict[str, str],
+                                          empty_kb: KB) -> None:
+    admin = app.test_client()
+    admin.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_keys['admin']}"
+    deep = "[" * 50_000 + "]" * 50_000
+    spec = admin.get("/openapi.json").json
+    writes = [(path, method) for path, ops in spec["paths"].items()
+              for method, op in ops.items() if "requestBody" in op]
+    assert len(writes) > 10
+    for path, method in writes:
+        url = path.replace("{entity_id}", "x").replace("{relation_id}", "x")
+        answer = admin.open(url, method=method.upper(), data=deep,
+                            content_type="application/json")
+        assert answer.status_code == 422, (method, path, answer.status_code)
+        assert answer.json["errors"][0]["message"] == "nested too deeply"
+
+
+def test_clients_are_rate_limited_per_address_and_per_key(
+        neo4j_uri: str, tmp_path: Path, api_keys: dict[str, str], seeded_kb: KB) -> None:
+    app = create_app(make_settings(neo4j_uri, tmp_path, KB_RATE_LIMIT_ANONYMOUS="3/minute",
+                                   KB_RATE_LIMIT_KEYED="5/minute"))
+    try:
+        anonymous, keyed = app.test_client(), app.test_client()
+        keyed.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_keys['reader']}"
+        assert [anonymous.get("/api/v1/domains").status_code for _ in range(4)] == [
+            200, 200, 200, 429]
+        refused = anonymous.get("/api/v1/domains")
+        assert refused.content_type == "application/problem+json"
+        assert int(refused.headers["Retry-After"]) > 0
+        assert anonymous.get("/healthz").status_code == 200  # probes are never limited
+        assert [keyed.get("/api/v1/domains").status_code for _ in range(6)] == [
+            200, 200, 200, 200, 200, 429]
+    finally:
+        app.extensions["kb.db"].close()
+    with pytest.raises(SettingsError, match="KB_RATE_LIMIT_KEYED"):
+        load_settings({"KB_RATE_LIMIT_KEYED": "lots"})

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from kb.api.openapi import IMPORT_BODY
-from kb.api.paging import KBBlueprint
+from kb.api.paging import KBBlueprint, too_deep
 from kb.api.params import QueryArgs
 from kb.api.security import requires
 from kb.auth import caller
@@ -69,6 +69,8 @@ def _records() -> list[tuple[str, Any]]:
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}",
                                errors=[field_error("_body", exc.msg, "body")]) from exc
+    except RecursionError:
+        raise too_deep() from None
     if not isinstance(records, list):
         raise ValidationFailed("the body must be a JSON array of records (or NDJSON)",
                                errors=[field_error("_body", "expected an array", "body")])

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
 from kb.api.params import QueryArgs
+from kb.errors import ValidationFailed, field_error
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
 
@@ -22,11 +23,23 @@ class PagedArgs(QueryArgs):
     paged = True
 
 
+def too_deep() -> ValidationFailed:
+    """The error for a JSON body nested deeper than the parser can follow."""
+    return ValidationFailed("the JSON body is nested too deeply", errors=[
+        field_error("_body", "nested too deeply", "json")])
+
+
 class KBParser(FlaskParser):
     """Unknown query parameters are refused on every endpoint (QueryArgs names them)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {  # noqa: RUF012 (webargs declares it an instance field)
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise too_deep() from None
 
 
 class KBBlueprint(Blueprint):  # type: ignore[misc]
