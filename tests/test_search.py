@@ -127,7 +127,7 @@ def test_pages_carry_total_link_and_pagination_headers(client: FlaskClient,
 
 
 def test_paging_walks_every_hit_once(client: FlaskClient, seeded_kb: KB) -> None:
-    everything, _ = searched(client, q="agreement")
+    everything, _ = searched(client, q="agreement", page_size="500")
     walked: list[str] = []
     url: str | None = f"{URL}?q=agreement&page_size=7"
     while url:
