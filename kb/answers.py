@@ -255,16 +255,18 @@ class SharedTheatreSchema(ma.Schema):
 
 
 class InvolvementSchema(ma.Schema):
-    """How an official was involved: in an event (`event`, `roles`), or in agreeing a
-    mechanism or agreement (`agreed`, `how`)."""
+    """How an official was involved: taking part in an event (`event`, `roles`), or
+    signing an agreement (`agreement`, how=signed) or agreeing or establishing a mechanism
+    or agreement at an event (`event`, how=agreed|established)."""
 
-    event = fields.String(metadata={"description": "An event the official took part in."})
-    roles = fields.List(fields.String(), metadata={
-        "description": "With `event`: the official's roles in it."})
-    agreed = fields.String(metadata={
-        "description": "The agreement signed, or the event at which it was agreed or "
-                       "established (agreed_by's `agreement` or `event`)."})
-    how = fields.String(metadata={"description": "With `agreed`: signed, agreed, established."})
+    event = fields.String(required=True, allow_none=True, metadata={
+        "description": "The event taken part in, or at which it was agreed."})
+    agreement = fields.String(required=True, allow_none=True, metadata={
+        "description": "The agreement signed."})
+    roles = fields.List(fields.String(), required=True, metadata={
+        "description": "The official's roles in the event (empty for an agreement act)."})
+    how = fields.String(required=True, allow_none=True, metadata={
+        "description": "For an act of agreeing: signed, agreed or established; else null."})
 
 
 class PostSchema(ma.Schema):
@@ -384,8 +386,8 @@ class TimelineItemSchema(ma.Schema):
     title = _text("Its name; for a post, the title and the organization or person.")
     status = _maybe("status_change: the status taken; event: the event's status (planned, "
                     "happened, cancelled); otherwise null.")
-    note = fields.String(allow_none=True, metadata={
-        "description": "status_change only: the note of the status_history entry."})
+    note = fields.String(required=True, allow_none=True, metadata={
+        "description": "status_change: the note of the status_history entry; else null."})
     roles = _strings("The entities' roles in it (participation, party or signatory), sorted.")
     sources = _strings(SOURCES)
     entities = _strings("The named entities it is about, sorted.")

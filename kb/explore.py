@@ -109,7 +109,8 @@ def timeline(db: Database, ids: list[str], start: str | None, end: str | None,
 def _expand(row: dict[str, Any]) -> list[dict[str, Any]]:
     base = {k: row[k] for k in ("what", "kind", "id", "title", "role", "sources")}
     if row["what"] != "status_change":
-        return [{**base, "date": row["date"], "end": row["end"], "status": row["note"]}]
+        return [{**base, "date": row["date"], "end": row["end"], "status": row["note"],
+                 "note": None}]
     return [{**base, "date": entry["since"], "end": None, "status": entry["status"],
              "sources": entry.get("sources", []), "note": entry.get("note")}
             for entry in json.loads(row["note"])]
@@ -203,7 +204,8 @@ def _officials(events: list[dict[str, Any]], asof: str, *targets: list[dict[str,
             if p["entity"] == "Person":
                 person = people.setdefault(p["id"], {"id": p["id"], "name": p["name"],
                                                      "involvement": []})
-                person["involvement"].append({"event": e["props"]["id"], "roles": p["roles"]})
+                person["involvement"].append({"event": e["props"]["id"], "agreement": None,
+                                              "roles": p["roles"], "how": None})
     for results in targets:
         for r in results:
             for p in r["agreed_by"]:
@@ -211,7 +213,8 @@ def _officials(events: list[dict[str, Any]], asof: str, *targets: list[dict[str,
                     continue  # agreed (or signed) only after the date
                 person = people.setdefault(p["id"], {"id": p["id"], "name": p["name"],
                                                      "involvement": []})
-                involved = {"agreed": p.get("agreement") or p.get("event"), "how": p["how"]}
+                involved = {"event": p.get("event"), "agreement": p.get("agreement"),
+                            "roles": [], "how": p["how"]}
                 if involved not in person["involvement"]:  # one act may underlie several
                     person["involvement"].append(involved)
     return sorted(people.values(), key=lambda p: p["name"])

@@ -243,7 +243,8 @@ def test_dossier_as_of_a_date(client: FlaskClient, talks_kb: KB) -> None:
     officials = {p["id"]: p for p in d["officials"]}
     assert list(officials) == ["bogd", "golan"]  # by name; Eisenkot came in 2018
     assert officials["golan"]["involvement"] == [
-        {"event": "talks-2015", "roles": ["head_of_delegation", "host"]}]
+        {"event": "talks-2015", "agreement": None, "roles": ["head_of_delegation", "host"],
+         "how": None}]
     assert officials["golan"]["posts"] == [
         {"title": "Deputy Chief of the General Staff",
          "organization": {"id": "idf", "name": "Israel Defense Forces"},
@@ -261,8 +262,8 @@ def test_dossier_as_of_a_date(client: FlaskClient, talks_kb: KB) -> None:
     assert [p["title"] for p in officials["eisenkot"]["posts"]] == [
         "Chief of the General Staff"]
     assert officials["bogd"]["involvement"] == [
-        {"event": "talks-2015", "roles": ["head_of_delegation"]},
-        {"event": "talks-2018", "roles": ["delegation_member"]}]
+        {"event": "talks-2015", "agreement": None, "roles": ["head_of_delegation"], "how": None},
+        {"event": "talks-2018", "agreement": None, "roles": ["delegation_member"], "how": None}]
 
 
 # Two Israeli and two Russian forces and one American in one theatre, in the air
