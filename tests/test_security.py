@@ -158,3 +158,16 @@ def test_clients_are_rate_limited_per_address_and_per_key(
         app.extensions["kb.db"].close()
     with pytest.raises(SettingsError, match="KB_RATE_LIMIT_KEYED"):
         load_settings({"KB_RATE_LIMIT_KEYED": "lots"})
+
+
+def test_one_kind_of_caller_may_go_unlimited(neo4j_uri: str, tmp_path: Path,
+                                             api_keys: dict[str, str], seeded_kb: KB) -> None:
+    app = create_app(make_settings(neo4j_uri, tmp_path, KB_RATE_LIMIT_ANONYMOUS="off",
+                                   KB_RATE_LIMIT_KEYED="2/minute"))
+    try:
+        anonymous, keyed = app.test_client(), app.test_client()
+        keyed.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_keys['reader']}"
+        assert {anonymous.get("/api/v1/domains").status_code for _ in range(5)} == {200}
+        assert [keyed.get("/api/v1/domains").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        app.extensions["kb.db"].close()
