@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.testing import FlaskClient
+
+API = "/api/v1"
 S = ["example-source"]
+
+
+def get(client: FlaskClient, path: str, status: int = 200) -> Any:
+    """GET an API path (relative to /api/v1), asserting the status."""
+    answer = client.get(f"{API}/{path}")
+    assert answer.status_code == status, (path, answer.json)
+    return answer
+
+
+def ids(client: FlaskClient, path: str) -> list[str]:
+    """The ids of the items a list path answers (asserting 200)."""
+    return [item["id"] for item in get(client, path).json]
 
 
 def e(entity: str, id_: str, **fields: Any) -> dict[str, Any]:

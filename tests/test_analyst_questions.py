@@ -7,25 +7,11 @@ they cover every example of the issue "Answers an analyst can trust".
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask.testing import FlaskClient
 
 from tests.conftest import KB
-from tests.factories import e, r
-
-API = "/api/v1"
-
-
-def get(client: FlaskClient, path: str, status: int = 200) -> Any:
-    answer = client.get(f"{API}/{path}")
-    assert answer.status_code == status, (path, answer.json)
-    return answer
-
-
-def ids(client: FlaskClient, path: str) -> list[str]:
-    return [item["id"] for item in get(client, path).json]
-
+from tests.factories import API, e, get, ids, r
 
 # 1. names in filters ------------------------------------------------------------------
 

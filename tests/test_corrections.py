@@ -9,8 +9,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.conftest import KB
+from tests.factories import API
 
-API = "/api/v1"
 ARTICLE = "bs-2015-10-israel-russia-tel-aviv-talks"
 
 

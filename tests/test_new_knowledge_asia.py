@@ -9,14 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.conftest import KB
-
-API = "/api/v1"
-
-
-def get(client: FlaskClient, path: str, status: int = 200) -> Any:
-    answer = client.get(f"{API}/{path}")
-    assert answer.status_code == status, (path, answer.json)
-    return answer
+from tests.factories import get
 
 
 def by_id(client: FlaskClient, path: str) -> dict[str, dict[str, Any]]:

@@ -10,18 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.conftest import KB
-
-API = "/api/v1"
-
-
-def get(client: FlaskClient, path: str, status: int = 200) -> Any:
-    answer = client.get(f"{API}/{path}")
-    assert answer.status_code == status, (path, answer.json)
-    return answer
-
-
-def ids(client: FlaskClient, path: str) -> list[str]:
-    return [item["id"] for item in get(client, path).json]
+from tests.factories import get, ids
 
 
 def by_id(client: FlaskClient, path: str) -> dict[str, Any]:
