@@ -10,7 +10,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from kb import db
-from kb.api import caching, limits, resolving, security
+from kb.api import caching, limits, resolving, security, shedding
 from kb.api.openapi import finish_spec
 from kb.api.spec import make_api
 from kb.errors import register_handlers
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     db.init_app(app, settings)
+    shedding.init_app(app)  # first: a thread always stays free for the probes
     security.init_app(app)  # reads need a reader if KB_READS_REQUIRE_KEY; keys are checked
     limits.init_app(app, settings)  # after the key check: keyed callers count per key
     api = make_api(app)

@@ -126,6 +126,14 @@ class DatabaseUnavailable(KBError):
         super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+class ServiceBusy(KBError):
+    status, title, slug = 503, "Service Unavailable", "busy"
+
+    def __init__(self) -> None:
+        super().__init__("every request slot of this worker is busy; retry shortly",
+                         headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 class QueryTimeout(KBError):
     status, title, slug = 503, "Service Unavailable", "query-timeout"
 

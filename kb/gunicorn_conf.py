@@ -7,6 +7,7 @@ from typing import Any
 
 from gunicorn import util
 
+from kb.api.shedding import THREADS
 from kb.errors import PROBLEM_MIME
 from kb.settings import load_settings
 
@@ -15,7 +16,7 @@ _settings = load_settings()
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 worker_class = "gthread"
-threads = 4
+threads = THREADS  # one of them is kept free for the probes (kb.api.shedding)
 # Database timeouts (kb.db) are set well below this, so a request waiting on a missing
 # Neo4j answers 503 before the worker could be killed for silence.
 timeout = 30

@@ -171,3 +171,22 @@ def test_one_kind_of_caller_may_go_unlimited(neo4j_uri: str, tmp_path: Path,
         assert [keyed.get("/api/v1/domains").status_code for _ in range(3)] == [200, 200, 429]
     finally:
         app.extensions["kb.db"].close()
+
+
+def test_probes_answer_while_every_request_slot_is_busy(
+        app: Flask, anonymous: FlaskClient, seeded_kb: KB) -> None:
+    slots = app.extensions["kb.slots"]
+    taken = 0
+    while slots.take():  # what slow requests in every other thread would hold
+        taken += 1
+    try:
+        assert taken == 3
+        busy = anonymous.get("/api/v1/domains")
+        assert busy.status_code == 503, busy.json
+        assert busy.headers["Retry-After"] == "5"
+        assert anonymous.get("/healthz").status_code == 200
+        assert anonymous.get("/readyz").status_code == 200
+    finally:
+        for _ in range(taken):
+            slots.give_back()
+    assert anonymous.get("/api/v1/domains").status_code == 200  # the slots came back
