@@ -1,10 +1,12 @@
-"""Keep a thread free for the probes: at most THREADS - 1 requests per worker run at once.
+"""Keep threads free for the probes: at most THREADS - 1 traversals per worker at once.
 
 gunicorn serves each worker's connections with a fixed number of threads (kb.gunicorn_conf).
-Were every one of them busy with a slow request (a wide traversal running into its
-timeout), /healthz and /readyz would wait behind them. Requests other than the probes take
-a slot first; when none is free the answer is an immediate 503 with Retry-After, and the
-last thread stays for the probes.
+Were every one of them busy with a slow traversal (a wide path search running into its
+timeout), /healthz and /readyz would wait behind them. The traversals (paths, graph,
+dossier, gaps, timeline) take a slot first; when none is free the answer is an immediate
+503 with Retry-After. Other requests are quick and never shed, so a burst of them (a
+dashboard opening several lists at once) queues as usual, and a thread always comes free
+for the probes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from flask import Flask, g, request
 
 from kb.errors import ServiceBusy
 
-PROBES = ("/healthz", "/readyz")
+HEAVY = tuple(f"/api/v1/{name}" for name in ("paths", "graph", "dossier", "gaps", "timeline"))
 THREADS = 4  # gunicorn threads per worker (kb.gunicorn_conf reads this)
 
 
@@ -35,12 +37,12 @@ class Slots:
 
 
 def init_app(app: Flask, slots: int = THREADS - 1) -> None:
-    """Shed requests past `slots` in flight (register before any other request hook)."""
+    """Shed traversals past `slots` in flight (register before any other request hook)."""
     pool = Slots(slots)
 
     @app.before_request
     def _take() -> None:
-        if request.path in PROBES:
+        if request.path not in HEAVY:
             return
         if not pool.take():
             raise ServiceBusy()
