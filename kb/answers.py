@@ -87,6 +87,12 @@ class NamedRefSchema(ma.Schema):
 
 # --- `between`: the explanation of each mechanism or agreement ------------------------
 
+class EntityRefSchema(NamedRefSchema):
+    """An entity pointed at: its id, name and kind."""
+
+    entity = _entity()
+
+
 class ActorMatchSchema(ma.Schema):
     """How one named actor is covered by one of the parties (a different party each)."""
 
@@ -116,12 +122,9 @@ class DomainCoverageSchema(ma.Schema):
     sources = _strings(SOURCES)
 
 
-class PartySchema(ma.Schema):
+class PartySchema(EntityRefSchema):
     """A party on the as-of date (or a predecessor whose part its successor carries on)."""
 
-    id = _text()
-    name = _text()
-    entity = _entity()
     role = _maybe("Its role (PARTY_TO role).")
     valid_from = _date("When it became a party, if recorded.", nullable=True)
     valid_to = _date("When it stopped being a party, if it did.", nullable=True)
@@ -203,12 +206,9 @@ DossierMechanismSchema = _dossier_target("Mechanism", MechanismSummarySchema)
 DossierAgreementSchema = _dossier_target("Agreement", AgreementSummarySchema)
 
 
-class EventParticipantSchema(ma.Schema):
+class EventParticipantSchema(EntityRefSchema):
     """A participant in an event, once, with all its roles."""
 
-    id = _text()
-    name = _text()
-    entity = _entity()
     roles = _strings("Its roles (PARTICIPATED_IN role), sorted; empty when none recorded.")
     sources = _strings(SOURCES)
 
@@ -303,12 +303,9 @@ class DossierSchema(ma.Schema):
 
 # --- paths and graph -------------------------------------------------------------------
 
-class PathNodeSchema(ma.Schema):
+class PathNodeSchema(EntityRefSchema):
     """An entity as the graph-shaped answers show it."""
 
-    id = _text()
-    name = _text()
-    entity = _entity()
     kind = _maybe("Its `kind` property (null for kinds without one).")
 
 
@@ -395,12 +392,9 @@ class TimelineItemSchema(ma.Schema):
                        "under the named ones), sorted.")
 
 
-class SearchHitSchema(ma.Schema):
+class SearchHitSchema(EntityRefSchema):
     """An entity whose name or alias matches the text."""
 
-    id = _text()
-    name = _text()
-    entity = _entity()
     kind = _maybe("Its `kind` property (null for kinds without one).")
     score = fields.Float(required=True, metadata={
         "description": "Full-text relevance (0 for an exact name the index did not rank)."})
@@ -422,22 +416,16 @@ class EvidenceSchema(ma.Schema):
     sources = _strings("Ids of the Sources of its conduct, theatre and domain.")
 
 
-class ForcePresenceSchema(ma.Schema):
+class ForcePresenceSchema(EntityRefSchema):
     """A force (or a state acting itself) present in the theatre and domain."""
 
-    id = _text()
-    name = _text()
-    entity = _entity()
     state = _text("The id of its State.")
     evidence = _listed(EvidenceSchema)
 
 
-class StatePresenceSchema(ma.Schema):
+class StatePresenceSchema(EntityRefSchema):
     """A State present through its forces."""
 
-    id = _text()
-    name = _text()
-    entity = _entity()
     forces = _listed(ForcePresenceSchema)
 
 
