@@ -1,4 +1,4 @@
-"""Analyst answers built on the traversals: dossier, paths, graph, timeline, gaps."""
+"""Analyst answers built on the traversals: dossier, graph, timeline, gaps."""
 
 from __future__ import annotations
 
@@ -20,24 +20,6 @@ from kb.records import entity_out
 # Kinds a path may pass through by default: Domains and Sources would connect everything
 # (every aerial mechanism shares the node "aerial") and explain nothing.
 DEFAULT_VIA = [k for k in get_model().entities if k not in ("Domain", "Source")]
-
-
-def paths(db: Database, source: str, target: str, max_hops: int, via: list[str],
-          limit: int) -> list[dict[str, Any]]:
-    """Shortest paths between two entities, each as nodes and typed relations.
-
-    From an entity to itself there is one path: zero relations long.
-    """
-    if source == target:
-        return [{"length": 0, "nodes": [db.read_tx(lambda tx: explore_queries.node(tx, source))],
-                 "relations": []}]
-    rows = db.read_tx(lambda tx: explore_queries.shortest_paths(
-        tx, source, target, max_hops, via, limit * 4))
-    # parallel relations (a host who also headed the delegation) give the same walk twice
-    walks: dict[tuple[str, ...], dict[str, Any]] = {}
-    for r in rows:
-        walks.setdefault(tuple(n["id"] for n in r["nodes"]), r)
-    return [{"length": len(r["relations"]), **r} for r in list(walks.values())[:limit]]
 
 
 def graph(db: Database, center: str, depth: int, kinds: list[str], asof: str,

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from jsonschema import Draft4Validator
 
 from kb import explore, lists
+from kb import paths as kb_paths
 from kb.dates import today
 from kb.db import Database
 from kb.model import get_model
@@ -47,12 +48,12 @@ CASES: list[tuple[str, str, Raw]] = [
     ("dossier", "between=USA&between=RUS&as_of=1988",
      lambda db: explore.dossier(db, "USA", "RUS", "1988")),
     ("paths", "from=yair-golan&to=vladimir-putin",
-     lambda db: explore.paths(db, "yair-golan", "vladimir-putin", 4, explore.DEFAULT_VIA, 25)),
+     lambda db: kb_paths.paths(db, "yair-golan", "vladimir-putin", 4, explore.DEFAULT_VIA, 25)),
     ("paths", "from=yair-golan&to=yair-golan",
-     lambda db: explore.paths(db, "yair-golan", "yair-golan", 4, explore.DEFAULT_VIA, 25)),
+     lambda db: kb_paths.paths(db, "yair-golan", "yair-golan", 4, explore.DEFAULT_VIA, 25)),
     ("paths", "from=il-ru-syria-deconfliction&to=us-ru-syria-air-deconfliction-line"
               "&via=Domain&via=Source&max_hops=2",
-     lambda db: explore.paths(db, "il-ru-syria-deconfliction",
+     lambda db: kb_paths.paths(db, "il-ru-syria-deconfliction",
                               "us-ru-syria-air-deconfliction-line", 2, ["Domain", "Source"],
                               25)),
     ("graph", "center=il-ru-syria-deconfliction&entity_kind=Force&entity_kind=Domain"

@@ -13,9 +13,9 @@ from kb.api.params import Choice, QueryArgs, match_field, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.dates import today
 from kb.db import get_db
-from kb.explore import DEFAULT_VIA, dossier, gaps, graph, paths, timeline
+from kb.explore import DEFAULT_VIA, dossier, gaps, graph, timeline
 from kb.model import get_model
-from kb.queries.explore import MAX_HOPS
+from kb.paths import MAX_HOPS, paths
 from kb.resolve import ACTOR_KINDS, MAX_HITS, NameQuery, domain_field, resolve_domain, search
 from kb.schemas import PartialDate
 

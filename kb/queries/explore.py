@@ -1,4 +1,4 @@
-"""Traversals for analysts: paths, neighbourhoods, timelines, shared events, presence."""
+"""Traversals for analysts: neighbourhoods, timelines, shared events, presence."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from typing import Any
 import neo4j
 
 from kb.errors import NotFound
-from kb.model import get_model
-from kb.queries import check_name, trusted
+from kb.queries import trusted
 from kb.queries.asof import hi_expr, lo_expr, valid_at
 from kb.queries.entities import label_of
 
-MAX_HOPS = 6
 NODE = "{{id: {v}.id, name: {v}.name, entity: " + "{lbl}, kind: {v}.kind{extra}}}"
 
 
@@ -21,30 +19,6 @@ def node_map(var: str, history: bool = False) -> str:
     still JSON text, when the answer shows status as of a date)."""
     extra = f", history: {var}.status_history" if history else ""
     return NODE.format(v=var, lbl=label_of(var), extra=extra)
-
-
-def paths_query(max_hops: int) -> str:
-    """The shortest-paths statement (a path length bound cannot be a parameter)."""
-    check_name(1 <= max_hops <= MAX_HOPS, str(max_hops))
-    return f"""
-    MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}})
-    MATCH p = allShortestPaths((a)-[*..{int(max_hops)}]-(b))
-    WHERE all(n IN nodes(p)[1..-1] WHERE any(l IN labels(n) WHERE l IN $via))
-    RETURN [n IN nodes(p) | {node_map('n')}] AS nodes,
-           [r IN relationships(p) | {{id: r.id, type: type(r), from: startNode(r).id,
-                                      to: endNode(r).id, sources: r.sources}}] AS relations
-    LIMIT $limit
-    """
-
-
-def shortest_paths(tx: neo4j.ManagedTransaction, source: str, target: str, max_hops: int,
-                   via: list[str], limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` shortest paths, intermediate nodes restricted to the `via` kinds."""
-    for kind in via:
-        check_name(kind in get_model().entities, kind)
-    result = tx.run(trusted(paths_query(max_hops)), source=source, target=target, via=via,
-                    limit=limit)
-    return [dict(r) for r in result]
 
 
 def node(tx: neo4j.ManagedTransaction, entity_id: str, history: bool = False) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.queries import coverage, explore, hierarchy, lookup
+from kb.queries import coverage, explore, hierarchy, lookup, paths
 from kb.queries.asof import asof_params
 
 ASOF = asof_params("2015-10-08")
@@ -24,9 +24,10 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("mechanisms?between: details", coverage._details_query("Mechanism"),
      {"ids": ["il-ru-syria-deconfliction"], **ASOF}),
     ("dossier: shared events", explore.SHARED_EVENTS, {"a": ["idf"], "b": ["ru-armed-forces"]}),
-    ("paths", explore.paths_query(4),
-     {"source": "yair-golan", "target": "vladimir-putin", "via": ["Event", "Person"],
-      "limit": 5}),
+    ("paths: one step", paths.STEP,
+     {"frontier": ["yair-golan"], "ends": ["yair-golan", "vladimir-putin"],
+      "via": ["Event", "Person"], "limit": 20_000}),
+    ("paths: relations of the steps", paths.LINKS, {"pairs": [["yair-golan", "idf"]]}),
     ("graph: neighbours", explore.NEIGHBOURS,
      {"visited": ["idf"], "kinds": ["Force"], "limit": 100, **ASOF}),
     ("graph: edges", explore.EDGES_AMONG, {"ids": ["idf", "israeli-air-force"], **ASOF}),
