@@ -54,13 +54,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     caching.init_app(app)  # ETags, 304s and Cache-Control of GET answers
     resolving.init_app(app)  # X-Resolved: what each name in the request resolved to
 
-    from kb.api import analysis, bulk, entities, keys, ops, relations
+    from kb.api import analysis, bulk, entities, keys, ops, relations, stats
 
     api.register_blueprint(ops.blp)
     for blueprint in entities.blueprints():
         api.register_blueprint(blueprint)
     api.register_blueprint(relations.blp)
     api.register_blueprint(analysis.blp)
+    api.register_blueprint(stats.blp)
     api.register_blueprint(bulk.blp)
     api.register_blueprint(keys.blp)
     finish_spec(api.spec)

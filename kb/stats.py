@@ -1,0 +1,124 @@
+"""Statistics for dashboards: counts, breakdowns of mechanisms and agreements, coverage.
+
+What is counted on an as-of date follows the lists with `as_of` (kb.lists):
+
+- The mechanisms and agreements counted are those `/mechanisms?as_of=D` (`/agreements?
+  as_of=D`) lists: not established (signed) after D, not ended before it. An item the list
+  keeps but whose status on D is not known (no history, or a history that begins after D)
+  counts under status "unknown", as the list shows it with `status_as_of.status: null`.
+- by_domain counts the Domains an item covers on D (a COVERS relation dated later does not
+  count yet); an item in two domains counts in both, one in none under "unknown". The
+  `domain` filter keeps the items covering any of the given Domains on D.
+- by_year is the year the item began: established_on for a mechanism, signed_on (else
+  in_force_from) for an agreement, else the year of the first status_history entry
+  (kb.coverage.first_date); "unknown" when none is recorded.
+- `counts` is every stored entity of each kind, whatever the date and domain.
+- most_connected ranks forces by their relations valid on D (undated ones always count).
+
+The coverage matrix (`coverage`) says, for each pair of the actors and each Domain, which
+mechanisms between the two (kb.coverage.between_pairs: the `between` rules, through forces,
+states and succession) cover that Domain and are active on D or of unknown status, the
+mechanisms /gaps counts as covering; suspended, proposed, under negotiation and
+terminated ones do not fill a cell. A pair and domain without a cell is a gap.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from kb.coverage import between_pairs, first_date, status_as_of
+from kb.db import Database
+from kb.model import get_model
+from kb.queries import stats as stats_queries
+from kb.queries.asof import asof_params
+
+UNKNOWN = "unknown"
+# statuses on the date that make a mechanism count in the coverage matrix (as in /gaps)
+COVERING = ("active", None)
+LEVELS = {"state": "State", "force": "Force"}
+TABLE_KINDS = {"Mechanism": "mechanism_kind", "Agreement": "agreement_kind"}
+
+
+def summary(db: Database, asof: str, domains: list[str] | None, top: int) -> dict[str, Any]:
+    """The /stats answer: counts per kind, the four tables of mechanisms and agreements,
+    and the `top` most connected forces, as of the date."""
+    params = asof_params(asof)
+
+    def work(tx: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]],
+                               list[dict[str, Any]]]:
+        found = {label: stats_queries.items(tx, label, domains, params) for label in TABLE_KINDS}
+        return (stats_queries.counts(tx), found,
+                stats_queries.most_connected(tx, "Force", top, params))
+
+    counts, found, connected = db.read_tx(work)
+    return {
+        "as_of": asof,
+        "counts": [{"entity": k, "count": counts.get(k, 0)} for k in sorted(get_model().entities)],
+        "mechanisms": tables(found["Mechanism"], "Mechanism", asof),
+        "agreements": tables(found["Agreement"], "Agreement", asof),
+        "most_connected": connected,
+    }
+
+
+def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[dict[str, Any]]]:
+    """by_domain, by_status, by_kind and by_year of the items ({props, domains} rows).
+
+    The first three list every value of the model's vocabulary (zero counts too) in model
+    order, then "unknown"; by_year lists the years found, oldest first, then "unknown".
+    """
+    model = get_model()
+    domains: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    years: Counter[str] = Counter()
+    for row in rows:
+        props = row["props"]
+        domains.update(row["domains"] or [UNKNOWN])
+        statuses[status_as_of(props, asof)[1] or UNKNOWN] += 1
+        kinds[props.get("kind") or UNKNOWN] += 1
+        years[first_date(props)[:4] or UNKNOWN] += 1
+    names = model.vocabularies["domain"]
+    by_domain = [{"key": d, "name": names[d].get("name", d), "count": domains[d]}
+                 for d in names]
+    by_domain.append({"key": UNKNOWN, "name": "Unknown", "count": domains[UNKNOWN]})
+    return {
+        "by_domain": by_domain,
+        "by_status": _table(model.vocabulary("status"), statuses),
+        "by_kind": _table(model.vocabulary(TABLE_KINDS[label]), kinds),
+        "by_year": _table(sorted(y for y in years if y != UNKNOWN), years),
+    }
+
+
+def _table(keys: list[str], counted: Counter[str]) -> list[dict[str, Any]]:
+    return [{"key": k, "count": counted[k]} for k in [*keys, UNKNOWN]]
+
+
+def top_actors(db: Database, level: str, top: int, asof: str) -> list[dict[str, Any]]:
+    """The `top` States (level=state) or Forces (level=force) with most relations on the date."""
+    label = LEVELS[level]
+    rows = db.read_tx(lambda tx: stats_queries.most_connected(tx, label, top, asof_params(asof)))
+    return [{k: r[k] for k in ("id", "name", "entity")} for r in rows]
+
+
+def coverage(db: Database, actors: list[dict[str, Any]], level: str, asof: str,
+             domains: list[str] | None) -> dict[str, Any]:
+    """Which pairs of the actors have a mechanism covering which Domain on the date.
+
+    `actors` are {id, name, entity}, resolved by the caller; `domains` (ids) narrows the
+    matrix to those Domains (default all, in model order).
+    """
+    shown = [d for d in get_model().vocabularies["domain"] if not domains or d in domains]
+    names = get_model().vocabularies["domain"]
+    found = between_pairs(db, "Mechanism", [a["id"] for a in actors], asof)
+    cells = []
+    for (a, b), results in found.items():
+        for domain in shown:
+            mechanisms = [{"id": r["mechanism"]["id"], "name": r["mechanism"]["name"]}
+                          for r in results if r["status_as_of"]["status"] in COVERING
+                          and domain in {d["id"] for d in r["domains"]}]
+            if mechanisms:
+                cells.append({"a": a, "b": b, "domain": domain, "mechanisms": mechanisms})
+    return {"as_of": asof, "level": level, "actors": actors,
+            "domains": [{"id": d, "name": names[d].get("name", d)} for d in shown],
+            "cells": cells}
