@@ -9,9 +9,9 @@ What is counted on an as-of date follows the lists with `as_of` (kb.lists):
 - by_domain counts the Domains an item covers on D (a COVERS relation dated later does not
   count yet); an item in two domains counts in both, one in none under "unknown". The
   `domain` filter keeps the items covering any of the given Domains on D.
-- by_year is the year the item began: established_on for a mechanism, signed_on (else
-  in_force_from) for an agreement, else the year of the first status_history entry
-  (kb.coverage.first_date); "unknown" when none is recorded.
+- by_year is the year the item began (`began_on`): established_on for a mechanism,
+  signed_on (else in_force_from) for an agreement, else the year of the first
+  status_history entry; "unknown" when none is recorded.
 - `counts` is every stored entity of each kind, whatever the date and domain.
 - most_connected ranks forces by their relations valid on D (undated ones always count).
 
@@ -77,7 +77,7 @@ def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[
         domains.update(row["domains"] or [UNKNOWN])
         statuses[status_as_of(props, asof)[1] or UNKNOWN] += 1
         kinds[props.get("kind") or UNKNOWN] += 1
-        years[first_date(props)[:4] or UNKNOWN] += 1
+        years[began_on(props)[:4] or UNKNOWN] += 1
     names = model.vocabularies["domain"]
     by_domain = [{"key": d, "name": names[d].get("name", d), "count": domains[d]}
                  for d in names]
@@ -88,6 +88,13 @@ def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[
         "by_kind": _table(model.vocabulary(TABLE_KINDS[label]), kinds),
         "by_year": _table(sorted(y for y in years if y != UNKNOWN), years),
     }
+
+
+def began_on(props: dict[str, Any]) -> str:
+    """When an item began: established_on, signed_on, in_force_from, else the first
+    status_history entry's date ('' if none is recorded)."""
+    start = props.get("established_on") or props.get("signed_on") or props.get("in_force_from")
+    return str(start or first_date(props))
 
 
 def _table(keys: list[str], counted: Counter[str]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ DATE_PARAMS = [(f"/api/v1/{kind.path}", name) for kind in MODEL.entities.values(
                if spec.as_of or spec.date_from or spec.date_to]
 ENDPOINTS = ([f"/api/v1/{kind.path}" for kind in MODEL.entities.values()]
              + ["/api/v1/relations", "/api/v1/search?q=golan", "/api/v1/gaps",
+                "/api/v1/stats", "/api/v1/stats/coverage?actor=ISR&actor=RUS",
                 "/api/v1/graph?center=idf", "/api/v1/paths?from=idf&to=RUS",
                 "/api/v1/timeline?entity=idf", "/api/v1/dossier?between=idf&between=RUS",
                 "/api/v1/changes", "/api/v1/export", "/api/v1/persons/yair-golan",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.queries import coverage, explore, hierarchy, lookup, paths
+from kb.queries import coverage, explore, hierarchy, lookup, paths, stats
 from kb.queries.asof import asof_params
 
 ASOF = asof_params("2015-10-08")
@@ -39,6 +39,12 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("dossier: posts held", explore.POSTS_HELD, {"ids": ["yair-golan"], **ASOF}),
     ("match=hierarchy: below", hierarchy.BELOW, {"ids": ["RUS"]}),
     ("gaps: presence", explore.PRESENCE, {"theatre": None, "domain": None, **ASOF}),
+    ("stats: counts", stats.counts_query(), {}),
+    ("stats: mechanisms", stats.items_query("Mechanism"), {"domains": None, **ASOF}),
+    ("stats: agreements", stats.items_query("Agreement"), {"domains": ["aerial"], **ASOF}),
+    ("stats: most connected forces", stats.connected_query("Force"), {"top": 10, **ASOF}),
+    ("stats/coverage: most connected states", stats.connected_query("State"),
+     {"top": 8, **ASOF}),
 ]
 
 
