@@ -1,10 +1,12 @@
-"""Schemathesis hooks: teach the generator the one rule an OpenAPI schema cannot state.
+"""Schemathesis hooks: teach the generator the rules an OpenAPI schema cannot state.
 
 An end date may not come before its start: in bodies (founded_on/dissolved_on, start/end,
 ...) and in query ranges (from_date/to_date, signed_from/signed_to). JSON Schema cannot
 compare two fields, so generated cases breaking the rule are dropped here rather than sent;
 the API's 422 for them is tested in tests/test_entities.py and tests/test_parameters.py.
-The checks themselves are left exactly as they are.
+Likewise two query parameters that exclude each other (/stats/coverage takes `actor` or
+`top`, not both; its 422 is tested in tests/test_stats.py). The checks themselves are left
+exactly as they are.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from kb.dates import hi, is_partial_date, lo
 from kb.schemas import check_date_order
 
 QUERY_RANGES = [("from_date", "to_date"), ("signed_from", "signed_to")]
+EXCLUSIVE = [("actor", "top")]  # query parameters that may not be given together
 
 
 def _dates_in_order(item: Any) -> bool:
@@ -44,6 +47,8 @@ def filter_case(ctx: Any, case: Any) -> bool:
 def _range_in_order(query: Any) -> bool:
     if not isinstance(query, dict):
         return True
+    if any(a in query and b in query for a, b in EXCLUSIVE):
+        return False
     for start, end in QUERY_RANGES:
         first, last = query.get(start), query.get(end)
         if (isinstance(first, str) and isinstance(last, str) and is_partial_date(first)
