@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from kb.dates import hi, lo
+from kb.dates import hi, lo, today
 from kb.model import get_model
 from tests.conftest import KB
 
@@ -66,6 +66,7 @@ def domains_on(item: dict[str, Any], asof: str) -> set[str]:
 def test_counts_are_every_stored_entity_of_every_kind(client: FlaskClient,
                                                       seeded_kb: KB) -> None:
     answer = get(client, "/api/v1/stats")
+    assert answer["as_of"] == today()  # the default
     expected = [{"entity": k, "count": seeded_kb.db.read(
         f"MATCH (n:{k}) RETURN count(n) AS n")[0]["n"]} for k in sorted(MODEL.entities)]
     assert answer["counts"] == expected
@@ -224,6 +225,9 @@ def test_coverage_of_named_actors_in_some_domains(client: FlaskClient,
     assert r.json["cells"] == expected_cells(client, ["ISR", "RUS", "USA"], "2017-06",
                                              ["aerial", "land"])
     assert ("ISR", "RUS", "aerial") in {(c["a"], c["b"], c["domain"]) for c in r.json["cells"]}
+    top = get(client, "/api/v1/stats/coverage", top=3, as_of="2017-06")["actors"]
+    ranked = get(client, "/api/v1/stats/coverage", as_of="2017-06")["actors"]
+    assert top == ranked[:3]
 
 
 @pytest.mark.parametrize(("url", "status", "fields"), [
