@@ -29,6 +29,7 @@ from typing import Any
 
 from kb.coverage import between_pairs, first_date, status_as_of
 from kb.db import Database
+from kb.errors import Conflict, field_error
 from kb.model import get_model
 from kb.queries import stats as stats_queries
 from kb.queries.asof import asof_params
@@ -112,9 +113,13 @@ def coverage(db: Database, actors: list[dict[str, Any]], level: str, asof: str,
              domains: list[str] | None) -> dict[str, Any]:
     """Which pairs of the actors have a mechanism covering which Domain on the date.
 
-    `actors` are {id, name, entity}, resolved by the caller; `domains` (ids) narrows the
-    matrix to those Domains (default all, in model order).
+    `actors` are {id, name, entity}, resolved by the caller (409 when two name the same
+    entity); `domains` (ids) narrows the matrix to those Domains (default all, in model
+    order).
     """
+    if len({a["id"] for a in actors}) < len(actors):
+        raise Conflict("actor names the same entity twice", errors=[
+            field_error("actor", "names the same entity twice", "query")])
     shown = [d for d in get_model().vocabularies["domain"] if not domains or d in domains]
     names = get_model().vocabularies["domain"]
     found = between_pairs(db, "Mechanism", [a["id"] for a in actors], asof)

@@ -18,7 +18,6 @@ from kb.api.params import Choice, QueryArgs, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.dates import today
 from kb.db import get_db
-from kb.errors import Conflict, field_error
 from kb.model import get_model
 from kb.resolve import ACTOR_KINDS, NameQuery, domain_field, resolve_domain
 from kb.schemas import PartialDate
@@ -176,7 +175,4 @@ class Coverage(MethodView):
             kinds = sorted(ACTOR_KINDS, key=lambda k: k != stats.LEVELS[level])
             found = resolve_names([NameQuery("actor", n, kinds) for n in args["actor"]])
             actors = [{"id": r.id, "name": r.name, "entity": r.entity} for r in found]
-            if len({a["id"] for a in actors}) < len(actors):
-                raise Conflict("actor names the same entity twice", errors=[
-                    field_error("actor", "names the same entity twice", "query")])
         return stats.coverage(get_db(), actors, level, asof, domains)
