@@ -1,8 +1,9 @@
 """HTTP validators and Cache-Control for the API's GET answers, in one after_request hook.
 
-Every GET (or HEAD) under /api/ answering 200 with a JSON body that is not streamed (lists,
-/relations, the analyst answers, /changes, ...) gets a strong ETag computed from the body by
-werkzeug, and If-None-Match with that tag gives 304 with no body. A view that set its own
+Every GET (or HEAD) under /api/ answering 200 with a JSON, GeoJSON or CSV body that is not
+streamed (lists, /relations, the analyst answers, /changes, ...) gets a strong ETag computed
+from the body by werkzeug (so the CSV and JSON of one URL have different tags; they say
+`Vary: Accept`), and If-None-Match with that tag gives 304 with no body. A view that set its own
 ETag keeps it (an entity's `"<version>-<hash>"`, see kb.api.etags). Its successful answers
 (200 and 304) carry the Cache-Control of KB_CACHE_CONTROL (default `no-cache`: revalidate
 every time) unless the view set one. Errors, writes and the streamed export get no ETag.
@@ -16,13 +17,15 @@ from flask import Flask, Response, current_app, request
 from kb.settings import Settings
 
 API_PREFIX = "/api/"
+CSV = "text/csv"
 
 
 def conditional(response: Response) -> Response:
     """Add the ETag and Cache-Control of a successful API GET; 304 when the client's is current."""
     if request.method not in ("GET", "HEAD") or not request.path.startswith(API_PREFIX):
         return response
-    if (response.status_code == 200 and response.is_json and not response.is_streamed
+    rendered = response.is_json or response.mimetype == CSV  # kb.api.formats renders CSV
+    if (response.status_code == 200 and rendered and not response.is_streamed
             and not response.direct_passthrough and "ETag" not in response.headers):
         response.add_etag()
         response.make_conditional(request)

@@ -9,8 +9,10 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Blueprint
+from flask_smorest.utils import resolve_schema_instance
 from webargs.flaskparser import FlaskParser
 
+from kb.api import formats
 from kb.api.params import QueryArgs
 from kb.errors import ValidationFailed, field_error
 
@@ -49,6 +51,19 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1, "page_size": PAGE_SIZE, "max_page_size": MAX_PAGE_SIZE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(formats.document)
+
+    def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Any:
+        """flask-smorest's response decorator; a 200 answer also comes as CSV or GeoJSON
+        where its schema allows (kb.api.formats), with no code in the view."""
+        decorate = super().response(status_code, schema, **kwargs)
+        if int(status_code) != 200 or not isinstance(schema, type | ma.Schema):
+            return decorate
+        instance = resolve_schema_instance(schema)
+        return lambda view: formats.offer(decorate(view), instance)
 
     def _set_pagination_metadata(self, page_params: Any, result: Any,
                                  headers: Any) -> tuple[Any, Any]:

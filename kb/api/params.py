@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import has_request_context, request
 from marshmallow import fields
 
+from kb.api import formats
 from kb.dates import hi, lo
 
 PAGINATION_ARGS = ("page", "page_size")
@@ -33,7 +34,11 @@ class QueryArgs(ma.Schema):
     def accepted(self) -> list[str]:
         """The parameter names this endpoint accepts."""
         names = [f.data_key or name for name, f in self.load_fields.items()]
-        return names + list(PAGINATION_ARGS) if self.paged else names
+        if self.paged:
+            names += PAGINATION_ARGS
+        if has_request_context() and len(formats.endpoint_formats()) > 1:
+            names.append(formats.PARAMETER)  # read by kb.api.formats, not by the view
+        return names
 
     @ma.pre_load
     def _known_and_single(self, data: Any, **_: Any) -> Any:
@@ -48,12 +53,16 @@ class QueryArgs(ma.Schema):
                 key = field.data_key or name
                 if not isinstance(field, fields.List) and len(given.getlist(key)) > 1:
                     errors[key] = ["takes one value: give the parameter once"]
+            if formats.PARAMETER in accepted and formats.PARAMETER in given:
+                problem = formats.check_parameter(given.getlist(formats.PARAMETER),
+                                                  formats.endpoint_formats())
+                if problem:
+                    errors[formats.PARAMETER] = [problem]
         if errors:
             raise ma.ValidationError(errors)
-        if not self.paged:
-            return data
-        # page/page_size are parsed by the pagination layer from the same query string
-        return {k: v for k, v in data.items() if k not in PAGINATION_ARGS}
+        # page/page_size are parsed by the pagination layer from the same query string,
+        # format by kb.api.formats
+        return {k: v for k, v in data.items() if k not in (*PAGINATION_ARGS, formats.PARAMETER)}
 
 
     @ma.validates_schema
