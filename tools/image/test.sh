@@ -56,7 +56,7 @@ base=$(sed -n 's/^ARG BASE=//p' Dockerfile)
 if timeout 60 docker pull -q "$base" >/dev/null 2>&1; then
   echo "pulled $base"
 else
-  echo "cannot pull $base: building a Debian bookworm base with debootstrap"
+  echo "cannot pull $base: a Debian bookworm base from debootstrap (built once, then reused)"
   base=$(tools/image/base.sh kb-base:bookworm)
   echo "local base image id $base"
 fi
