@@ -128,6 +128,7 @@ echo "HEALTHCHECK: $health"
 [ "$health" = healthy ] || fail "container not healthy"
 logs=$(docker logs "$api" 2>&1)
 if grep -iE 'permission|traceback' <<<"$logs"; then fail "errors in the container log"; fi
+grep "Control socket listening" <<<"$logs" || fail "gunicorn made no control socket"
 echo "container log: $(wc -l <<<"$logs") lines, no permission error, no traceback"
 
 printf '\nPASS: image %s (base %s) served /readyz and a query on Neo4j %s\n' "$IMAGE" "$base" "$uri"
