@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
 
-.PHONY: setup prereqs run stop test fuzz lint curation fmt clean load
+.PHONY: setup prereqs run stop test fuzz lint curation fmt clean load image-test
 
 setup: prereqs $(VENV_STAMP) $(JARS_STAMP)
 
@@ -28,8 +28,9 @@ stop:
 	$(BIN)/kb down
 
 lint: $(VENV_STAMP)
-	$(BIN)/ruff check kb tests tools wsgi.py
+	$(BIN)/ruff check kb tests tools wsgi.py setup.py
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 # data quality of seed_data/ (offline): fails when a count exceeds its maximum in curation.toml
 curation: $(VENV_STAMP)
@@ -47,6 +48,11 @@ load: $(VENV_STAMP)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python tools/load/run.py
 	$(BIN)/python tools/load/run.py --outage
+
+# the API image against a local Neo4j (root: installs docker.io, starts dockerd if needed);
+# not part of `make test`
+image-test: setup
+	bash tools/image/test.sh
 
 fmt: $(VENV_STAMP)
 	$(BIN)/ruff check --fix kb tests wsgi.py

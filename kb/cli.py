@@ -14,8 +14,12 @@ from typing import Any
 
 import click
 
+from kb.bundled import data_dir, is_checkout
 from kb.local_neo4j import LocalNeo4j, LocalNeo4jError, fetch_jars, port_open
-from kb.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from kb.settings import Settings, SettingsError, load_settings
+
+NO_LOCAL_NEO4J = ("NEO4J_URI is not set, and an installed kb has no local Neo4j (that needs the "
+                  "source checkout's tools/neo4j): set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD")
 
 
 def _settings() -> Settings:
@@ -25,8 +29,17 @@ def _settings() -> Settings:
         raise click.ClickException(f"bad setting: {exc}") from exc
 
 
-def _local() -> LocalNeo4j:
+def _neo4j_settings() -> Settings:
+    """Settings of a command that talks to Neo4j; refuses an installed kb without NEO4J_URI."""
     settings = _settings()
+    # rather than a driver retrying bolt://127.0.0.1:7687, where nothing will ever listen
+    if settings.local_neo4j and not is_checkout():
+        raise click.ClickException(NO_LOCAL_NEO4J)
+    return settings
+
+
+def _local() -> LocalNeo4j:
+    settings = _neo4j_settings()
     if not settings.local_neo4j:
         raise click.ClickException("NEO4J_URI is set: the local Neo4j is not used")
     return LocalNeo4j.from_settings(settings)
@@ -45,6 +58,8 @@ def neo4j() -> None:
 @neo4j.command("fetch")
 def neo4j_fetch() -> None:
     """Download Neo4j's jars from Maven Central (once; cached in tools/neo4j/target)."""
+    if not is_checkout():
+        raise click.ClickException("the local Neo4j needs the source checkout (tools/neo4j)")
     try:
         downloaded = fetch_jars(quiet=False)
     except LocalNeo4jError as exc:
@@ -114,7 +129,7 @@ def schema_apply() -> None:
 
 @main.command("seed")
 @click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=PROJECT_ROOT / "seed_data", show_default=True)
+              default=data_dir("seed_data"), show_default=True)
 def seed(directory: Path) -> None:
     """Load the curated knowledge base from seed_data/ (idempotent)."""
     from kb.ingest import load_directory
@@ -126,7 +141,7 @@ def seed(directory: Path) -> None:
 
 @main.command("validate")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                default=PROJECT_ROOT / "seed_data")
+                default=data_dir("seed_data"))
 @click.option("--report", is_flag=True,
               help="Also print the data-quality report (kb/curation.py): counts per check, "
                    "worst offenders.")
@@ -275,7 +290,7 @@ class _database:
     def __enter__(self) -> Any:
         from kb.db import Database
 
-        self.db = Database(_settings())
+        self.db = Database(_neo4j_settings())
         return self.db
 
     def __exit__(self, *exc: object) -> None:
@@ -283,14 +298,14 @@ class _database:
 
 
 def _gunicorn_command() -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT_ROOT),
-            "-c", "python:kb.gunicorn_conf", "wsgi:app"]
+    # the app factory, not the checkout's wsgi.py: an installed kb has no checkout
+    return [sys.executable, "-m", "gunicorn", "-c", "python:kb.gunicorn_conf", "kb:create_app()"]
 
 
 @main.command("serve")
 def serve() -> None:
     """Serve the API with gunicorn on KB_HOST:KB_PORT against the configured Neo4j."""
-    settings = _settings()
+    settings = _neo4j_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.execv(sys.executable, _gunicorn_command())
 
@@ -301,7 +316,7 @@ def up() -> None:
 
     Ctrl-C (or `kb down`) stops the server, and the local Neo4j if this command started it.
     """
-    settings = _settings()
+    settings = _neo4j_settings()
     local = LocalNeo4j.from_settings(settings) if settings.local_neo4j else None
     started_db = _start_local(local) if local else False
     try:

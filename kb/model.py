@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-MODEL_FILE = Path(__file__).resolve().parent.parent / "schema" / "model.yaml"
+from kb.bundled import data_dir
+
+MODEL_FILE = data_dir("schema") / "model.yaml"
 ENTITY_LABEL = "Entity"
 
 
@@ -134,6 +135,6 @@ def parse_model(raw: dict[str, Any]) -> Model:
 
 @cache
 def get_model() -> Model:
-    """The model of this checkout (read once per process)."""
+    """The model of this checkout or installed package (read once per process)."""
     with MODEL_FILE.open(encoding="utf-8") as fh:
         return parse_model(yaml.safe_load(fh))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kb.bundled import is_checkout
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
@@ -150,10 +152,18 @@ def _public_url(env: Mapping[str, str]) -> str:
     return value
 
 
+def _default_data_dir(env: Mapping[str, str]) -> Path:
+    """.data/ in the checkout; an installed kb must not write into site-packages."""
+    if is_checkout():
+        return PROJECT_ROOT / ".data"
+    state = env.get("XDG_STATE_HOME", "").strip() or Path.home() / ".local" / "state"
+    return Path(state) / "deconfliction-kb"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings; raises SettingsError naming the bad variable."""
     env = os.environ if env is None else env
-    data_dir = Path(env.get("KB_DATA_DIR", "").strip() or PROJECT_ROOT / ".data")
+    data_dir = Path(env.get("KB_DATA_DIR", "").strip() or _default_data_dir(env))
     return Settings(
         neo4j_uri=_uri(env),
         neo4j_user=env.get("NEO4J_USER", "neo4j"),
