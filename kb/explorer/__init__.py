@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, redirect, render_template, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from kb.model import get_model
 
@@ -44,6 +45,6 @@ def index() -> Response:
 
 
 @bp.get("/")
-def trailing_slash() -> Response:
-    """Redirect /explorer/ to /explorer, so relative hash links work either way."""
-    return redirect(url_for("explorer.index"), code=308)  # type: ignore[return-value]
+def trailing_slash() -> BaseResponse:
+    """Redirect /explorer/ to /explorer: one address for the page."""
+    return redirect(url_for("explorer.index"), code=308)
