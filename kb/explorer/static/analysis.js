@@ -73,8 +73,8 @@ export async function betweenView(params) {
     const total = headers.get("X-Total-Count") || data.length;
     const cards = await Promise.all(data.map(mechanismCard));
     results.replaceChildren(h("ul", { class: "resolved" }, names),
-      h("p", { role: "status" }, `${total} mechanisms`,
-        data.length < total ? ` (the first ${data.length} shown)` : "", "."), cards);
+      h("p", { role: "status" }, `${total} mechanism${Number(total) === 1 ? "" : "s"}`,
+        data.length < total ? ` (the first ${data.length} shown)` : "", "."), ...cards);
   } catch (err) {
     results.replaceChildren(problemBox(err));
   }

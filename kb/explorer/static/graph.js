@@ -57,7 +57,7 @@ export async function drawGraph({ center, asOf, container, status, list }) {
     if (node.hasClass("expanded")) return;
     status.textContent = `Expanding ${node.data("name")}…`;
     try {
-      const more = await get("/graph", { center: id, depth: 1, as_of: asOf });
+      const { data: more } = await get("/graph", { center: id, depth: 1, as_of: asOf });
       const fresh = elementsOf(more).filter((el) => cy.getElementById(el.data.id).empty());
       cy.add(fresh);
       node.addClass("expanded");
