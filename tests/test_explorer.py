@@ -26,6 +26,13 @@ SEED_DOMAINS = {"aerial", "naval", "electro-magnetic"}
 # the coverage matrix is another engineer's endpoint; until it is merged, its 404 is expected
 OPTIONAL_ENDPOINTS = ("/api/v1/stats/coverage",)
 TIMEOUT_MS = 30_000
+PLACES = [
+    {"id": "amman", "name": "Amman", "entity": "Place", "kind": "city",
+     "latitude": 31.95, "longitude": 35.93},
+    {"id": "hmeimim", "name": "Hmeimim air base", "entity": "Place", "kind": "base",
+     "latitude": 35.41, "longitude": 35.95},
+    {"id": "syria-theatre", "name": "Syria (theatre)", "entity": "Place", "kind": "theatre"},
+]
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +147,8 @@ def test_explorer_in_chromium(live_url: str, seeded_kb: KB) -> None:
             assert {domains.nth(i).get_attribute("data-domain")
                     for i in range(domains.count())} == SEED_DOMAINS
             expect(card.locator(".status")).to_have_text("active since 2015-10-14")
-            expect(card.locator("ul.match")).to_contain_text("via force")
+            expect(card.locator("ul.domains")).to_contain_text("Naval")
+            expect(card.locator("ul.match")).to_contain_text("Russian Federation via force")
             expect(card.locator("ul.match")).to_contain_text(
                 "Armed Forces of the Russian Federation")
             expect(page.locator("ul.resolved")).to_contain_text("Russian Federation")
@@ -160,15 +168,25 @@ def test_explorer_in_chromium(live_url: str, seeded_kb: KB) -> None:
 
             page.goto(f"{live_url}/explorer#/gaps")
             _wait_view(page, "gaps")
-            expect(page.locator("ol.gaps > li").first).to_contain_text(
-                "Syria (theatre of operations)")
+            gap = page.locator("ol.gaps > li").first
+            expect(gap).to_contain_text("Syria (theatre of operations)")
+            expect(gap.locator("h3")).to_contain_text("Aerial")
             snap("08-gaps")
 
             page.goto(f"{live_url}/explorer#/map")
             _wait_view(page, "map")
-            expect(page.locator("svg.map")).to_be_visible()
-            expect(page.get_by_role("status")).to_contain_text("places have coordinates")
-            snap("09-map")
+            # no seed place has coordinates yet: the view says so instead of an empty map
+            expect(page.get_by_role("status")).to_contain_text("None of the 52 places")
+            snap("09-map-seed")
+            # the drawing itself, on an answer with coordinates (served by the test)
+            page.route("**/api/v1/places?*", lambda route: route.fulfill(json=PLACES))
+            page.goto(f"{live_url}/explorer#/")
+            page.goto(f"{live_url}/explorer#/map")
+            expect(page.get_by_role("status")).to_contain_text("2 of 3 places")
+            amman = page.locator('svg.map circle[data-id="amman"]')
+            assert (amman.get_attribute("cx"), amman.get_attribute("cy")) == ("35.93", "-31.95")
+            expect(page.locator("svg.map circle")).to_have_count(2)
+            snap("10-map-points")
         except Exception:
             snap("failure")
             raise

@@ -3,17 +3,21 @@ import { get, resolved } from "./api.js";
 import { entityLink, h, problemBox, show } from "./dom.js";
 import { knownKinds } from "./entity.js";
 
-let domainNames = null; // id -> name, from /domains (once)
+let domainNames = null; // a promise of id -> name, from /domains (asked once)
+
+function domainMap() {
+  // the promise itself is cached, so views rendered at once share one request
+  domainNames ||= get("/domains", { page_size: 500 })
+    .then(({ data }) => new Map(data.map((d) => [d.id, d.name])), () => new Map());
+  return domainNames;
+}
 
 async function domainName(id) {
-  if (!domainNames) {
-    domainNames = new Map();
-    try {
-      const { data } = await get("/domains", { page_size: 500 });
-      for (const d of data) domainNames.set(d.id, d.name);
-    } catch { /* ids are shown instead */ }
-  }
-  return domainNames.get(id) || id;
+  return (await domainMap()).get(id) || id;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${Number(n) === 1 ? "" : "s"}`;
 }
 
 function field(label, name, value, extra = {}) {
@@ -32,7 +36,7 @@ function sourceLinks(ids) {
     h("li", {}, entityLink({ id, name: id, entity: "Source" }))));
 }
 
-async function mechanismCard(m) {
+async function mechanismCard(m, actorNames) {
   knownKinds.set(m.id, m.entity);
   const domains = await Promise.all((m.domains || []).map(async (d) =>
     h("li", { "data-domain": d.id }, await domainName(d.id))));
@@ -43,7 +47,7 @@ async function mechanismCard(m) {
     h("h4", {}, "Domains"), h("ul", { class: "domains" }, domains),
     h("h4", {}, "Why it matches"),
     h("ul", { class: "match" }, (m.match?.actors || []).map((a) => h("li", {},
-      `${a.actor} `, h("em", {}, a.how.replaceAll("_", " ")), " → ",
+      `${actorNames.get(a.actor) || a.actor} `, h("em", {}, a.how.replaceAll("_", " ")), " → ",
       entityLink({ id: a.party, name: a.party_name }), a.role ? ` (${a.role})` : ""))),
     h("h4", {}, "Sources"), sourceLinks(m.sources));
 }
@@ -71,9 +75,10 @@ export async function betweenView(params) {
     const names = resolved(headers).map((r) => h("li", {}, `“${r.given}” is `,
       entityLink(r), ` (${r.entity})`));
     const total = headers.get("X-Total-Count") || data.length;
-    const cards = await Promise.all(data.map(mechanismCard));
+    const actorNames = new Map(resolved(headers).map((r) => [r.id, r.name]));
+    const cards = await Promise.all(data.map((m) => mechanismCard(m, actorNames)));
     results.replaceChildren(h("ul", { class: "resolved" }, names),
-      h("p", { role: "status" }, `${total} mechanism${Number(total) === 1 ? "" : "s"}`,
+      h("p", { role: "status" }, plural(total, "mechanism"),
         data.length < total ? ` (the first ${data.length} shown)` : "", "."), ...cards);
   } catch (err) {
     results.replaceChildren(problemBox(err));
@@ -116,11 +121,13 @@ export async function gapsView(params) {
   try {
     const { data, headers } = await get("/gaps", { as_of: params.get("as_of"),
       level: params.get("level"), page_size: 100 });
+    const domains = await domainMap();
     main.replaceChildren(h("h2", {}, "Gaps"),
-      h("p", {}, `${headers.get("X-Total-Count") || data.length} gaps: places and domains `
+      h("p", {}, `${plural(headers.get("X-Total-Count") || data.length, "gap")}: places and domains `
         + "where these actors operate with no active mechanism between them covering it."),
       h("ol", { class: "gaps" }, data.map((g) => h("li", {},
-        h("h3", {}, entityLink(g.theatre), ` — ${g.domain} (${g.level} level)`),
+        h("h3", {}, entityLink(g.theatre),
+          ` — ${domains.get(g.domain) || g.domain} (${g.level} level)`),
         h("ul", {}, g.states.map((s) => h("li", {}, entityLink(s), ": ",
           s.forces.map((f, i) => [i ? ", " : "", entityLink(f), " in ",
             f.evidence.map((e, j) => [j ? ", " : "",

@@ -27,15 +27,23 @@ export async function mapView() {
     }
     const points = located.map((p) => {
       const link = svg("a", { href: `#/entity/${encodeURIComponent(p.id)}` },
-        svg("circle", { cx: p.longitude, cy: -p.latitude, r: 1.5, class: "place" }),
+        svg("circle", { cx: p.longitude, cy: -p.latitude, r: 1.5, class: "place",
+          "data-id": p.id }),
         svg("title", {}, `${p.name} (${p.latitude}, ${p.longitude})`));
       return link;
     });
+    const summary = h("p", { role: "status" }, located.length
+      ? `${located.length} of ${data.length} places have coordinates (latitude/longitude); `
+        + "only those are drawn. Lines every 30°."
+      : `None of the ${data.length} places has coordinates (latitude/longitude) yet, `
+        + "so there is nothing to draw.");
+    if (!located.length) {
+      main.replaceChildren(h("h2", {}, "Places"), summary);
+      return;
+    }
     const map = svg("svg", { viewBox: "-180 -90 360 180", class: "map", role: "img",
       "aria-label": `${located.length} places by latitude and longitude` }, ...grid, ...points);
-    main.replaceChildren(h("h2", {}, "Places"),
-      h("p", { role: "status" }, `${located.length} of ${data.length} places have coordinates`
-        + " (latitude/longitude); only those are drawn. Lines every 30°."), map);
+    main.replaceChildren(h("h2", {}, "Places"), summary, map);
   } catch (err) {
     main.replaceChildren(h("h2", {}, "Places"), problemBox(err));
   }
