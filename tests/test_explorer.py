@@ -101,7 +101,13 @@ def test_explorer_in_chromium(live_url: str, seeded_kb: KB) -> None:
             expect(option).to_be_visible()
             expect(option).to_contain_text("Person")
             snap("02-suggestions")
-            option.click()
+            # by keyboard: arrow down to the person, Enter opens it
+            for _ in range(8):
+                page.keyboard.press("ArrowDown")
+                if option.get_attribute("aria-selected") == "true":
+                    break
+            expect(option).to_have_attribute("aria-selected", "true")
+            page.keyboard.press("Enter")
             _wait_view(page, "entity")
             assert page.url.endswith("#/entity/yair-golan")
             expect(page.locator("#entity-name")).to_have_text("Yair Golan")
