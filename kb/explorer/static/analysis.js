@@ -85,9 +85,25 @@ export async function betweenView(params) {
   }
 }
 
+function coverageForm(params) {
+  const level = params.get("level") || "state";
+  return h("form", { class: "between", onsubmit: (evt) => {
+    evt.preventDefault();
+    const q = new URLSearchParams([...new FormData(evt.target)].filter(([, v]) => v));
+    window.location.hash = `#/coverage?${q}`;
+  } }, h("h2", {}, "Coverage matrix"),
+    field("As of (empty: today)", "as_of", params.get("as_of"),
+      { pattern: "\\d{4}(-\\d{2}(-\\d{2})?)?", inputmode: "numeric" }),
+    h("p", { class: "field" }, h("label", { for: "f-level" }, "Actors"),
+      h("select", { id: "f-level", name: "level" }, [["state", "States"], ["force", "Forces"]]
+        .map(([v, label]) => h("option", { value: v, selected: v === level }, label)))),
+    h("button", { type: "submit" }, "Show"));
+}
+
 /** Render #/coverage: actors × actors, each cell listing the domains some mechanism covers. */
 export async function coverageView(params) {
-  const main = show(h("h2", {}, "Coverage matrix"), h("p", {}, "Loading…"));
+  const body = h("div", {}, h("p", {}, "Loading…"));
+  show(coverageForm(params), body);
   try {
     const { data } = await get("/stats/coverage", { as_of: params.get("as_of"),
       level: params.get("level") });
@@ -99,19 +115,21 @@ export async function coverageView(params) {
       }
     }
     const names = new Map(data.domains.map((d) => [d.id, d.name]));
-    const cell = (a, b) => h("td", {}, (cells.get(`${a.id}|${b.id}`) || []).map((c) =>
-      h("span", { class: "chip", title: c.mechanisms.map((m) => m.name).join("; ") },
-        names.get(c.domain) || c.domain)));
-    main.replaceChildren(h("h2", {}, "Coverage matrix"),
-      h("p", {}, `As of ${data.as_of}, level ${data.level}: the domains that some mechanism `
-        + "covers between each pair of actors (hover a domain for its mechanisms)."),
+    const cell = (a, b) => h("td", { "data-a": a.id, "data-b": b.id },
+      (cells.get(`${a.id}|${b.id}`) || []).map((c) => h("span", { class: "chip",
+        title: c.mechanisms.map((m) => m.name).join("; ") }, names.get(c.domain) || c.domain)));
+    body.replaceChildren(
+      h("p", { role: "status" }, `As of ${data.as_of}, ${data.actors.length} ${data.level === "force"
+        ? "forces" : "states"}: the domains that some active mechanism covers between each `
+        + "pair (hover a domain for its mechanisms; an empty cell is a gap)."),
       h("div", { class: "scroll" }, h("table", { class: "matrix" },
         h("thead", {}, h("tr", {}, h("td"), data.actors.map((a) =>
           h("th", { scope: "col" }, entityLink(a))))),
         h("tbody", {}, data.actors.map((a) => h("tr", {}, h("th", { scope: "row" },
-          entityLink(a)), data.actors.map((b) => cell(a, b))))))));
+          entityLink(a)), data.actors.map((b) => (a.id === b.id
+          ? h("td", { class: "self" }) : cell(a, b)))))))));
   } catch (err) {
-    main.replaceChildren(h("h2", {}, "Coverage matrix"), problemBox(err));
+    body.replaceChildren(problemBox(err));
   }
 }
 
