@@ -5,10 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
+VENDOR := kb/explorer/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
 
-.PHONY: setup prereqs run stop test fuzz lint curation fmt clean load image-test
+.PHONY: setup prereqs browser run stop test fuzz lint curation fmt clean load image-test
 
-setup: prereqs $(VENV_STAMP) $(JARS_STAMP)
+setup: prereqs $(VENV_STAMP) $(JARS_STAMP) $(VENDOR_STAMP)
 
 prereqs:
 	@bash tools/check-prereqs.sh
@@ -20,6 +22,18 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 
 $(JARS_STAMP): tools/neo4j/pom.xml $(VENV_STAMP)
 	$(BIN)/kb neo4j fetch
+
+# the explorer's browser library, pinned in package.json/package-lock.json, served by the app
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/cytoscape/dist/cytoscape.esm.min.mjs $(VENDOR)/cytoscape.esm.min.js
+	cp node_modules/cytoscape/LICENSE $(VENDOR)/cytoscape.LICENSE.txt
+	touch $@
+
+# Debian's Chromium, for the explorer's browser test (installed with apt-get when root)
+browser:
+	@bash tools/ensure-chromium.sh
 
 run: setup
 	$(BIN)/kb up
@@ -36,7 +50,7 @@ lint: $(VENV_STAMP)
 curation: $(VENV_STAMP)
 	$(BIN)/kb validate seed_data --thresholds curation.toml
 
-test: setup lint curation
+test: setup lint curation browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Schemathesis alone (make test runs it too): its own Neo4j, seed data, gunicorn
@@ -58,4 +72,5 @@ fmt: $(VENV_STAMP)
 	$(BIN)/ruff check --fix kb tests wsgi.py
 
 clean:
-	rm -rf $(VENV) tools/neo4j/target .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) tools/neo4j/target .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR) \
+		test-artifacts

@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(bulk.blp)
     api.register_blueprint(keys.blp)
     finish_spec(api.spec)
+    from kb import explorer
+
+    # a plain Flask blueprint, not the Api's: the page is no API operation in /openapi.json
+    app.register_blueprint(explorer.bp)
     return app
 
 

@@ -27,4 +27,8 @@ if [ ! -f tools/neo4j/target/lib/.pom-sha256 ] && ! command -v mvn >/dev/null; t
   echo "Maven is needed once, to fetch Neo4j from Maven Central (Debian/Ubuntu: apt-get install maven)"
   fail=1
 fi
+if ! command -v npm >/dev/null; then
+  echo "npm is needed once, to fetch the explorer's graph library (Debian/Ubuntu: apt-get install npm)"
+  fail=1
+fi
 exit $fail
