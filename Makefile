@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
 VENDOR := kb/explorer/static/vendor
-VENDOR_STAMP := $(VENDOR)/.installed
+VENDOR_STAMP := $(VENDOR)/cytoscape.esm.min.js
 
 .PHONY: setup prereqs browser run stop test fuzz lint curation fmt clean load image-test
 
