@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import flask_swagger_ui
 from flask import Flask
 from flask_cors import CORS
 
-from kb import db
-from kb.api import caching, limits, resolving, security, shedding
+from kb import db, logs
+from kb.api import caching, compression, limits, resolving, security, shedding
 from kb.api.openapi import finish_spec
 from kb.api.spec import make_api
 from kb.errors import register_handlers
@@ -19,14 +18,13 @@ from kb.settings import Settings, load_settings
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
 # response headers a browser client may read (CORS hides all but a few otherwise)
 EXPOSED_HEADERS = ["ETag", "Link", "X-Total-Count", "X-Pagination", "Retry-After", "Location",
-                   "X-Resolved"]
+                   "X-Resolved", "X-Request-ID"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app; settings come from the environment unless given."""
     settings = settings or load_settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     # Swagger UI's assets ship inside a pinned package, so /docs works offline.
     app = Flask(__name__, static_folder=str(SWAGGER_UI_DIST), static_url_path="/static/swagger-ui")
     app.config.update(
@@ -51,10 +49,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_handlers(app)  # after the Api, so ours replaces its HTTPException handler
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"
     CORS(app, origins=origins, send_wildcard=origins == "*", expose_headers=EXPOSED_HEADERS)
+    compression.init_app(app)  # before caching: its hook then runs after caching's
     caching.init_app(app)  # ETags, 304s and Cache-Control of GET answers
     resolving.init_app(app)  # X-Resolved: what each name in the request resolved to
 
-    from kb.api import analysis, bulk, entities, keys, ops, relations, stats
+    # imported here, not at the top: gunicorn's master imports this package before
+    # kb.gunicorn_conf sets PROMETHEUS_MULTIPROC_DIR, which prometheus_client reads on import
+    from kb import metrics
+    from kb.api import analysis, bulk, entities, keys, observe, ops, relations, stats
+
+    app.extensions["kb.db"].observe = metrics.neo4j_work
+    observe.init_app(app)  # request ids, one access-log line and HTTP metrics per request
 
     api.register_blueprint(ops.blp)
     for blueprint in entities.blueprints():

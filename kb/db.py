@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
@@ -25,6 +25,12 @@ from kb.settings import Settings
 T = TypeVar("T")
 DOWN_PAUSE_S = 2.0
 Record = dict[str, Any]
+# times one unit of work, given its mode (read/write) and kind (query/transaction)
+Observer = Callable[[str, str], AbstractContextManager[Any]]
+
+
+def _unobserved(mode: str, kind: str) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 class Database:
@@ -37,6 +43,8 @@ class Database:
         self._pid = 0
         self._lock = threading.Lock()
         self._down_until = 0.0
+        # the app sets kb.metrics.neo4j_work here; command-line use stays uninstrumented
+        self.observe: Observer = _unobserved
         atexit.register(self.close)
 
     @property
@@ -73,14 +81,15 @@ class Database:
         self._driver = None
 
     @contextmanager
-    def _guarded(self) -> Iterator[None]:
+    def _guarded(self, mode: str, kind: str) -> Iterator[None]:
         # After a failure to reach Neo4j, fail at once for a moment instead of letting every
         # request wait out the driver's retries: answers stay fast while the database is
         # down, and the first request after the pause finds out whether it is back.
         if time.monotonic() < self._down_until:
             raise ServiceUnavailable("Neo4j was unreachable moments ago")
         try:
-            yield
+            with self.observe(mode, kind):
+                yield
         except (ServiceUnavailable, SessionExpired, DatabaseUnavailable):
             self._down_until = time.monotonic() + DOWN_PAUSE_S
             raise
@@ -89,7 +98,7 @@ class Database:
         self, query: LiteralString, timeout: float | None = None, **params: Any
     ) -> list[Record]:
         """Run one read query (routed to readers in a cluster) and return its records."""
-        with self._guarded():
+        with self._guarded("read", "query"):
             return self._read(query, timeout, **params)
 
     def _read(
@@ -106,14 +115,15 @@ class Database:
     def read_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run a unit of read work in one managed read transaction (KB_QUERY_TIMEOUT bound)."""
         bounded = neo4j.unit_of_work(timeout=self.settings.query_timeout_s)(work)
-        with self._guarded(), self.driver.session(
+        with self._guarded("read", "transaction"), self.driver.session(
             database=self.name, default_access_mode=neo4j.READ_ACCESS
         ) as s:
             return s.execute_read(bounded)
 
     def write_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run a unit of write work in one managed (retried, so idempotent) transaction."""
-        with self._guarded(), self.driver.session(database=self.name) as session:
+        with self._guarded("write", "transaction"), self.driver.session(
+                database=self.name) as session:
             return session.execute_write(work)
 
     def ping(self) -> None:

@@ -22,6 +22,8 @@ from neo4j.exceptions import (
 )
 from werkzeug.exceptions import HTTPException
 
+from kb.logs import REQUEST_ID
+
 PROBLEM_MIME = "application/problem+json"
 ENTITY_GONE = "Neo.ClientError.Statement.EntityNotFound"
 RETRY_AFTER_S = 5
@@ -189,8 +191,15 @@ def _from_http_exception(error: HTTPException) -> KBError:
 
 
 def problem_response(error: KBError) -> Response:
-    """Render a KBError as an application/problem+json response."""
-    response = Response(json.dumps(error.body()), status=error.status, mimetype=PROBLEM_MIME)
+    """Render a KBError as an application/problem+json response.
+
+    A server-side failure (5xx) names the request's id, so a report can be matched to the
+    log lines of that request.
+    """
+    body = error.body()
+    if error.status >= 500 and REQUEST_ID.get() != "-":
+        body["request_id"] = REQUEST_ID.get()
+    response = Response(json.dumps(body), status=error.status, mimetype=PROBLEM_MIME)
     response.headers.update(error.headers)
     return response
 

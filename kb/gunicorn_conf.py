@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn import util
@@ -22,14 +26,49 @@ threads = THREADS  # one of them is kept free for the probes (kb.api.shedding)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
-logger_class = "kb.logs.RedactingLogger"  # no API key ever reaches the access log
+# the app writes one access line per request (kb.api.observe: route, duration, request id,
+# caller key id), so gunicorn's own access log stays off
+accesslog = None
+logger_class = "kb.logs.RedactingLogger"  # redacted, and in KB_LOG_FORMAT
 # no --preload: each worker builds its own Neo4j driver after the fork
 preload_app = False
 pidfile = str(_settings.data_dir / "gunicorn.pid")
 # gunicorn's largest finite value: a query string of six long `between` names still fits,
 # and longer request lines get a 414 problem document (below) instead of reaching Flask.
 limit_request_line = 8190
+
+
+# Metrics of all workers meet in files of one directory (prometheus_client's multiprocess
+# mode), fresh for each server start so no count carries over from a previous run; an
+# operator's PROMETHEUS_MULTIPROC_DIR is emptied instead. Set in the master before any
+# worker is forked and imports prometheus_client (kb imports it only in create_app).
+_MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+_made_dirs: list[str] = []
+
+
+def on_starting(server: Any) -> None:
+    """Give the workers a fresh metrics directory."""
+    given = os.environ.get(_MULTIPROC)
+    if not given:
+        os.environ[_MULTIPROC] = tempfile.mkdtemp(prefix="kb-metrics-")
+        _made_dirs.append(os.environ[_MULTIPROC])
+        return
+    Path(given).mkdir(parents=True, exist_ok=True)
+    for stale in Path(given).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges (in-flight Neo4j work) from the metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    """Remove the metrics directory on_starting made."""
+    for made in _made_dirs:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def worker_exit(server: Any, worker: Any) -> None:

@@ -49,6 +49,8 @@ class Settings:
     rate_limit_anonymous: str  # e.g. "300/minute" per client address, or "off"
     rate_limit_keyed: str  # e.g. "3000/minute" per API key, or "off"
     rate_limit_storage: str  # flask-limiter storage URI: memory:// (one node) or redis://...
+    log_format: str = "json"  # json (one object a line) or text
+    metrics_require_key: bool = False  # GET /metrics needs a reader key
 
     @property
     def local_neo4j(self) -> bool:
@@ -187,4 +189,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_anonymous=_rate(env, "KB_RATE_LIMIT_ANONYMOUS", "300/minute"),
         rate_limit_keyed=_rate(env, "KB_RATE_LIMIT_KEYED", "3000/minute"),
         rate_limit_storage=env.get("KB_RATE_LIMIT_STORAGE", "").strip() or "memory://",
+        log_format=_choice(env, "KB_LOG_FORMAT", "json", ("json", "text")),
+        metrics_require_key=_bool(env, "KB_METRICS_REQUIRE_KEY", False),
     )

@@ -1,6 +1,7 @@
 """Entity ETags; If-Match for writes, If-None-Match for reads.
 
-The ETag of an entity is `"<version>-<hash>"` (strong): `version` is bumped by every write
+The ETag of an entity is `"<version>-<hash>"` (strong; `"<version>-<hash>:gzip"` when the
+answer was compressed, see kb.api.compression): `version` is bumped by every write
 to the entity's own fields, `<hash>` is the first 16 hex digits of the SHA-256 of the body
 (the entity with its relations summarised), so the tag changes whenever the body does,
 a relation added or removed at either end included (RFC 9110, 8.8.3).
@@ -26,7 +27,10 @@ from kb.errors import ValidationFailed, field_error
 HASH_DIGITS = 16
 # the ETags this API gives out, or their version part, quoted or not (weak tags never
 # match If-Match); `*` for any version
-IF_MATCH = re.compile(r'^(\*|[0-9]{1,18}|"[0-9]{1,18}(-[0-9a-f]{' + str(HASH_DIGITS) + '})?")$')
+# the ETag of a compressed answer ends in `:<algorithm>` (kb.api.compression)
+CODINGS = ("zstd", "br", "gzip", "deflate")
+IF_MATCH = re.compile(r'^(\*|[0-9]{1,18}|"[0-9]{1,18}(-[0-9a-f]{' + str(HASH_DIGITS) + '}'
+                      r'(:(' + "|".join(CODINGS) + '))?)?")$')
 IF_MATCH_DOC = {"in": "header", "name": "If-Match", "required": False,
                 "schema": {"type": "string", "pattern": IF_MATCH.pattern},
                 "description": "The ETag of the version you edited (e.g. \"3-1a2b3c4d5e6f7a8b\"), "
@@ -59,8 +63,11 @@ def expected_version() -> int | None:
 
 
 def not_modified(entity: dict[str, Any]) -> bool:
-    """True when the client already holds this body (answer 304); weak comparison."""
-    return request.if_none_match.contains_weak(etag(entity).strip('"'))
+    """True when the client already holds this body, compressed or not (answer 304); weak
+    comparison."""
+    tag = etag(entity).strip('"')
+    return any(request.if_none_match.contains_weak(f"{tag}{suffix}")
+               for suffix in ("", *(f":{coding}" for coding in CODINGS)))
 
 
 def cache_headers(entity: dict[str, Any]) -> dict[str, str]:

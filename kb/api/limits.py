@@ -1,10 +1,10 @@
 """Per-client rate limits (flask-limiter), so no one client can take the service for itself.
 
 Callers with a valid API key are counted per key (KB_RATE_LIMIT_KEYED), everyone else per
-client address (KB_RATE_LIMIT_ANONYMOUS); the probes are never limited. Counts live in
-KB_RATE_LIMIT_STORAGE: memory:// keeps them per worker process (fine for one node, each
-worker counting apart); several nodes share a store such as redis://host:6379. Over the
-limit: 429 problem+json with Retry-After.
+client address (KB_RATE_LIMIT_ANONYMOUS); the probes and /metrics are never limited. Counts
+live in KB_RATE_LIMIT_STORAGE: memory:// keeps them per worker process (fine for one node,
+each worker counting apart); several nodes share a store such as redis://host:6379. Over
+the limit: 429 problem+json with Retry-After.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 
 from kb.settings import Settings
 
-PROBES = ("/healthz", "/readyz")
+PROBES = ("/healthz", "/readyz", "/metrics")  # probes and scrapers are never limited
 
 
 def _client() -> str:

@@ -9,7 +9,10 @@
 - PUT and PATCH take the id from the path: in their bodies `id` is read-only (sent back
   unchanged it is accepted, so GET -> PUT round-trips).
 - The two ways to present an API key are declared once as security schemes; each operation
-  that needs a role names them (kb.api.security.requires writes that entry).
+  that needs a role names them (kb.api.security.requires writes that entry). The document
+  as a whole names them too, with `{}` (no key) as an alternative: Swagger UI then shows
+  its Authorize button and sends the key to every operation, reads included (they need
+  one when KB_READS_REQUIRE_KEY=true), while open operations stay open.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
 }
 # either scheme will do: a list of alternatives, each a one-scheme requirement
 SECURITY: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
+# the document's default: a key if the client has one, none otherwise
+OPTIONAL_SECURITY: list[dict[str, list[str]]] = [*SECURITY, {}]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -52,6 +57,7 @@ def finish_spec(spec: Any) -> None:
     model = get_model()
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
+    spec.options["security"] = OPTIONAL_SECURITY
     relations: dict[str, str] = {}
     for rtype in model.relations:
         relations[rtype] = f"{rtype}Relation"
