@@ -60,7 +60,7 @@ def _html(name: str, links: dict[str, str]) -> str:
 @blp.route("/")
 class Root(MethodView):
     @blp.response(200, RootSchema)
-    @blp.doc(responses={"200": {"content": {HTML: {"schema": {"type": "string"}}}}})
+    @blp.doc(responses={200: {"content": {HTML: {"schema": {"type": "string"}}}}})
     def get(self) -> Any:
         """Where things are: explorer, documentation, OpenAPI document, API root, probes.
 
@@ -113,7 +113,7 @@ class Ready(MethodView):
 
 @blp.route("/metrics")
 class Metrics(MethodView):
-    @blp.doc(responses={"200": {
+    @blp.doc(responses={200: {
         "description": "Prometheus text format: kb_http_requests_total, "
                        "kb_http_request_duration_seconds, kb_neo4j_query_duration_seconds, "
                        "kb_neo4j_transactions_in_progress (see docs/operations.md).",
