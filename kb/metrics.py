@@ -1,11 +1,11 @@
 """Prometheus metrics of the service: HTTP requests, Neo4j work; one exposition for all workers.
 
-Labels stay few and bounded: `endpoint` is the Flask URL rule (`/api/v1/forces/<entity_id>`),
-never the raw path, whose names and ids would make a series per entity; unknown methods
-count as OTHER. Under gunicorn every worker writes its values to files in
-PROMETHEUS_MULTIPROC_DIR (kb.gunicorn_conf sets a fresh one per server start), and the
-exposition sums them, so a scrape sees the whole server whichever worker answers. Without
-that variable (tests, one process) the default registry is used.
+Labels stay few and bounded: `endpoint` is the Flask URL rule
+(`/api/v1/forces/<string:entity_id>`), never the raw path, whose names and ids would make a
+series per entity; unknown methods count as OTHER. Under gunicorn every worker writes its
+values to files in PROMETHEUS_MULTIPROC_DIR (kb.gunicorn_conf sets a fresh one per server
+start), and the exposition sums them, so a scrape sees the whole server whichever worker
+answers. Without that variable (tests, one process) the default registry is used.
 
 The Neo4j driver (6.x) has no public API for its connection pool, so pool use is counted
 here: each unit of work in flight holds one pooled connection, and
@@ -51,7 +51,7 @@ NEO4J_DURATION = Histogram(
     ["mode", "kind", "outcome"])
 NEO4J_IN_PROGRESS = Gauge(
     "kb_neo4j_transactions_in_progress",
-    "Neo4j units of work in flight, each holding one pooled connection (pool: 20 a worker).",
+    "Neo4j units of work in flight, each holding one connection of the driver pool.",
     ["mode"], multiprocess_mode="livesum")
 
 
