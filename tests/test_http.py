@@ -69,6 +69,20 @@ def test_compressed_lists_keep_their_etag_and_304(anonymous: FlaskClient, seeded
     assert json.loads(gzip.decompress(first.data)) == plain.json
 
 
+def test_csv_answers_are_compressed_and_stay_csv(anonymous: FlaskClient, seeded_kb: KB) -> None:
+    path = "/api/v1/mechanisms?format=csv&page_size=100"
+    plain = anonymous.get(path)
+    assert plain.status_code == 200 and plain.mimetype == "text/csv", plain.data[:200]
+    assert len(plain.data) > MIN_BYTES
+    packed = anonymous.get(path, headers={"Accept-Encoding": "gzip"})
+    assert packed.mimetype == "text/csv" and packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert {"Accept", "Accept-Encoding"} <= {v.strip() for v in packed.headers["Vary"].split(",")}
+    cached = anonymous.get(path, headers={"Accept-Encoding": "gzip",
+                                          "If-None-Match": packed.headers["ETag"]})
+    assert cached.status_code == 304
+
+
 def test_an_entity_etag_of_a_compressed_answer_works_in_if_match_and_if_none_match(
         client: FlaskClient, empty_kb: KB) -> None:
     # enough parts for the body to pass the compression threshold

@@ -1,7 +1,7 @@
 """Compressed answers (flask-compress): zstd, brotli, gzip or deflate, as the client accepts.
 
 Only bodies of at least MIN_BYTES are compressed (below about one packet there is nothing to
-gain), and only text-like types: JSON, NDJSON (the streamed export), CSV, HTML, the
+gain), and only text-like types: JSON, NDJSON (the streamed export), CSV, GeoJSON, HTML, the
 metrics' text, and the Swagger UI's scripts and styles. Errors and 304s are never compressed
 (flask-compress leaves every status outside 2xx alone).
 
@@ -22,7 +22,7 @@ from kb.api.etags import CODINGS
 
 MIN_BYTES = 1024
 MIMETYPES = [
-    "application/json", "application/x-ndjson", "text/csv", "text/html",
+    "application/json", "application/x-ndjson", "text/csv", "application/geo+json", "text/html",
     "text/plain", "text/css", "application/javascript", "text/javascript",
 ]
 
