@@ -153,6 +153,9 @@ STOP_WORDS = frozenset({
     "these", "they", "this", "to", "was", "will", "with"})
 MAX_HITS = 1000  # a search ranks and pages at most this many hits
 MAX_WORDS = 10  # words of the typed text that go into the Lucene query
+# Longer words are cut: no name holds one, and Lucene refuses to expand a prefix or fuzzy
+# query over a very long word ("input automaton is too large"), which was a 500.
+MAX_WORD_LENGTH = 40
 PHRASE_BOOST = 8  # names holding the typed words in the typed order rank above the rest
 
 
@@ -169,7 +172,8 @@ def lucene_query(text: str) -> str | None:
     input survives into the query. None if no letter or digit is left: nothing can match.
     """
     # NFC puts back together what normalize decomposed and kept (Hangul syllables)
-    words = unicodedata.normalize("NFC", normalize(text)).split()[:MAX_WORDS]
+    words = [w[:MAX_WORD_LENGTH]
+             for w in unicodedata.normalize("NFC", normalize(text)).split()[:MAX_WORDS]]
     if not words:
         return None
     content = [w for w in words if w not in STOP_WORDS]

@@ -75,6 +75,20 @@ def test_every_name_filter_answers_404_for_an_unknown_name(
     r = anonymous.get(f"/api/v1/{kind.path}?{name}=nosuchthing")
     assert r.status_code == 404, r.json
     assert [(e["field"], e["value"]) for e in r.json["errors"]] == [(name, "nosuchthing")]
+    # longer than a name may be: refused by the parameter's length limit, naming it
+    r = anonymous.get(f"/api/v1/{kind.path}?{name}={'x' * 2000}")
+    assert r.status_code == 422, r.json
+    assert r.json["errors"][0]["field"] == name
+
+
+@pytest.mark.parametrize("path", ["/api/v1/forces/{}", "/api/v1/search?q={}",
+                                  "/api/v1/search?q=golan%20{}", "/api/v1/graph?center={}",
+                                  "/api/v1/mechanisms?between={}&between=IDF"])
+def test_very_long_words_are_no_server_error(anonymous: FlaskClient, seeded_kb: KB,
+                                             path: str) -> None:
+    for word in ("x" * 300, "ab" * 1000, "golan" * 400):
+        r = anonymous.get(path.format(word))
+        assert r.status_code in (200, 404, 422), (path, r.status_code, r.json)
 
 
 def test_all_unknown_names_of_a_request_are_reported_at_once(
