@@ -240,6 +240,20 @@ def import_(path: Path, dry_run: bool) -> None:
     click.echo(report.summary())
 
 
+@main.command("synth")
+@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="1: about 13,000 relations; grows linearly (100: about a million).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
+@click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("synth"), show_default=True)
+def synth(scale: int, seed: int, directory: Path) -> None:
+    """Write a synthetic world of realistic shape as NDJSON import files (for load tests)."""
+    from kb.synth import write
+
+    for name, count in write(directory, scale, seed).items():
+        click.echo(f"{directory / name}: {count} records")
+
+
 @main.command("export")
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
 @click.option("--as-of", default=None, help="Only relations valid on this (partial) date.")
