@@ -136,6 +136,12 @@ class ServiceBusy(KBError):
                          headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+class ImportInterrupted(KBError):
+    """The database failed part-way through a batched import; what was written stays."""
+
+    status, title, slug = 503, "Service Unavailable", "import-interrupted"
+
+
 class QueryTimeout(KBError):
     status, title, slug = 503, "Service Unavailable", "query-timeout"
 

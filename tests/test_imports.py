@@ -1,0 +1,110 @@
+"""Imports of any size (kb/imports.py): everything checked before the first write, then
+written in batches; a database failure part-way is one line, and a rerun completes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pytest
+from click.testing import CliRunner
+
+from kb import imports
+from kb.cli import main
+from kb.db import Database
+from kb.synth import write as synth
+from tests.conftest import KB
+from tests.factories import e, r
+
+
+def run(args: list[str], neo4j_uri: str, tmp_path: Path) -> tuple[int, str]:
+    env = {"NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, args, env=env)
+    return result.exit_code, result.output
+
+
+def ndjson(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(x) + "\n" for x in records), encoding="utf-8")
+    return path
+
+
+def chain(n: int) -> list[dict[str, Any]]:
+    """Relations first, then their entities: the import must order them itself."""
+    return ([r("PART_OF", f"u{i}", f"u{i + 1}") for i in range(n - 1)]
+            + [e("Force", f"u{i}", kind="unit") for i in range(n)])
+
+
+def test_a_synthetic_world_imports_and_a_rerun_changes_nothing(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB) -> None:
+    counts = synth(tmp_path / "world", 1, 3)
+    before = empty_kb.counts()
+    code, out = run(["import", str(tmp_path / "world")], neo4j_uri, tmp_path)
+    assert code == 0, out
+    entities = counts["10-sources.ndjson"] + counts["20-entities.ndjson"]
+    assert empty_kb.counts() == (before[0] + entities, before[1] + counts["30-relations.ndjson"])
+    code, again = run(["import", str(tmp_path / "world")], neo4j_uri, tmp_path)
+    assert code == 0, again
+    assert "created" not in again and "updated" not in again, again
+    assert empty_kb.counts() == (before[0] + entities, before[1] + counts["30-relations.ndjson"])
+
+
+def test_one_bad_record_at_the_end_writes_nothing(neo4j_uri: str, tmp_path: Path,
+                                                 empty_kb: KB,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    path = ndjson(tmp_path / "big.ndjson", [*chain(40), e("Force", "bad", kind="navy")])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    before = empty_kb.counts()
+    code, out = run(["import", str(path)], neo4j_uri, tmp_path)
+    assert code == 1, out
+    assert "big.ndjson:80 (bad): kind:" in out
+    assert "big.ndjson:81: _schema: not valid JSON" in out
+    assert "Traceback" not in out
+    assert empty_kb.counts() == before
+
+
+def test_a_missing_reference_in_the_last_batch_writes_nothing(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    path = ndjson(tmp_path / "refs.ndjson", [*chain(40), r("PART_OF", "u39", "nowhere")])
+    before = empty_kb.counts()
+    code, out = run(["import", str(path)], neo4j_uri, tmp_path)
+    assert code == 1, out
+    assert "refs.ndjson:80 (u39 PART_OF nowhere): to: no entity with id 'nowhere'" in out
+    assert empty_kb.counts() == before
+
+
+def test_a_database_failure_part_way_is_one_line_and_a_rerun_completes(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB, db: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    path = ndjson(tmp_path / "chain.ndjson", chain(40))
+    real, calls = imports.write_batch, []
+
+    def failing(tx: Any, batch: Any, dry_run: bool, who: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 5:  # entities written (4 batches), the relations not yet
+            # not a TransientError: the driver would retry that for 30 s first
+            raise neo4j.exceptions.DatabaseError("the database failed")
+        return real(tx, batch, dry_run, who)
+
+    monkeypatch.setattr(imports, "write_batch", failing)
+    before = empty_kb.counts()
+    code, out = run(["import", str(path)], neo4j_uri, tmp_path)
+    assert code == 1, out
+    assert "Traceback" not in out
+    [line] = [x for x in out.splitlines() if x.startswith("Error")]
+    assert "after 40 of 79 records were written" in line and "run the same import" in line
+    assert empty_kb.counts() == (before[0] + 40, before[1])
+
+    monkeypatch.setattr(imports, "write_batch", real)
+    code, out = run(["import", str(path)], neo4j_uri, tmp_path)
+    assert code == 0, out
+    assert empty_kb.counts() == (before[0] + 40, before[1] + 39)
+    assert "40 unchanged" in out and "39 created" in out, out
+    duplicated = db.read("MATCH (a)-[x:PART_OF]->(b) WITH a, b, count(x) AS n WHERE n > 1 "
+                         "RETURN count(*) AS pairs")
+    assert duplicated[0]["pairs"] == 0
