@@ -18,7 +18,7 @@ from kb.settings import Settings, load_settings
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
 # response headers a browser client may read (CORS hides all but a few otherwise)
 EXPOSED_HEADERS = ["ETag", "Link", "X-Total-Count", "X-Pagination", "Retry-After", "Location",
-                   "X-Resolved", "X-Request-ID"]
+                   "X-Resolved", "X-Request-ID", "Content-Disposition"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -192,7 +192,7 @@ def test_cors_exposes_what_a_browser_client_reads(app: Flask, anonymous: FlaskCl
     exposed = {h.strip().lower() for h in
                resp.headers["Access-Control-Expose-Headers"].split(",")}
     wanted = {"x-pagination", "x-total-count", "link", "etag", "location", "retry-after",
-              "x-resolved"}
+              "x-resolved", "x-request-id", "content-disposition"}
     assert wanted <= exposed
     assert wanted <= {h.lower() for h in EXPOSED_HEADERS}
     for header in ("X-Pagination", "X-Total-Count", "Link", "ETag"):
