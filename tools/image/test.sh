@@ -115,6 +115,10 @@ names = [m.get("name") for m in items]
 print(f"GET {url[len(base):]}: {r.status}, {len(items)} mechanism(s): {names[:3]}")
 if r.status != 200 or not items:
     sys.exit("no mechanism between IDF and Russia")
+graph_library = f"{base}/explorer/static/vendor/cytoscape.esm.min.js"
+with urllib.request.urlopen(graph_library, timeout=10) as r:
+    size = len(r.read())
+print(f"GET /explorer's graph library: {r.status}, {size} bytes")
 PY
 echo "user in the container: $(docker exec "$api" id)"
 [ "$(docker exec "$api" id -u)" != 0 ] || fail "runs as root"
