@@ -45,20 +45,22 @@ SPILLS = ("sources", "entities", "relations")
 Tick = Callable[[int], None]
 
 
-def records_of(path: Path) -> Iterator[tuple[str, Any]]:
-    """(origin, record) pairs of one file; NDJSON is read a line at a time."""
+def records_of(path: Path, label: str | None = None) -> Iterator[tuple[str, Any]]:
+    """(origin, record) pairs of one file; NDJSON is read a line at a time. The origin is
+    `<file name>:<line>`, or `<label> <line>` when a label is given (an uploaded body)."""
     if path.suffix != ".ndjson":
         yield from read_file(path)
         return
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):
+            origin = f"{label} {n}" if label else f"{path.name}:{n}"
             if line.strip():
                 try:
-                    yield f"{path.name}:{n}", json.loads(line)
+                    yield origin, json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield f"{path.name}:{n}", Unreadable(f"not valid JSON: {exc.msg}")
+                    yield origin, Unreadable(f"not valid JSON: {exc.msg}")
                 except RecursionError:
-                    yield f"{path.name}:{n}", Unreadable("nested too deeply")
+                    yield origin, Unreadable("nested too deeply")
 
 
 @dataclass
@@ -89,19 +91,21 @@ class Checked:
         return sum(self.counts.values())
 
 
-def check(db: Database, paths: list[Path], spill: Path, tick: Tick = lambda n: None
-          ) -> Checked:
+def check(db: Database, paths: list[Path], spill: Path, tick: Tick = lambda n: None,
+          label: str | None = None) -> Checked:
     """Validate every record and resolve every reference; write nothing to the database.
 
     Raises ValidationFailed (invalid records) or Conflict (clashes, missing references),
     listing every problem with its origin.
     """
-    checked, errors = Checked(spill), []
+    checked, errors, clashes = Checked(spill), [], []
     outs = {name: (spill / f"{name}.ndjson").open("w", encoding="utf-8") for name in SPILLS}
     try:
         for path in paths:
-            for chunk in chunks(records_of(path), BATCH_SIZE):
-                errors += _validate_chunk(chunk, checked, outs)
+            for chunk in chunks(records_of(path, label), BATCH_SIZE):
+                invalid, clashing = _validate_chunk(chunk, checked, outs)
+                errors += invalid
+                clashes += clashing
                 tick(len(chunk))
     finally:
         for out in outs.values():
@@ -109,7 +113,7 @@ def check(db: Database, paths: list[Path], spill: Path, tick: Tick = lambda n: N
     if errors:
         raise ValidationFailed(_count(errors, "problem(s) in the records"),
                                errors=errors[:MAX_LISTED])
-    clashes = _resolve(db, checked)
+    clashes += _resolve(db, checked)
     if clashes:
         raise Conflict(_count(clashes, "record(s) clash or refer to missing entities"),
                        errors=clashes[:MAX_LISTED])
@@ -121,19 +125,21 @@ def _count(errors: list[Any], what: str) -> str:
     return f"{len(errors)} {what}{listed}; nothing was written"
 
 
-def _validate_chunk(chunk: list[tuple[str, Any]], checked: Checked,
-                    outs: dict[str, Any]) -> list[dict[str, str]]:
+def _validate_chunk(chunk: list[tuple[str, Any]], checked: Checked, outs: dict[str, Any]
+                    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(invalid records, records clashing with another one); spills the valid ones."""
     unreadable = [(o, r) for o, r in chunk if isinstance(r, Unreadable)]
     errors = [{"record": o, "field": "_schema", "location": "record", "message": r.message}
               for o, r in unreadable]
     batch, invalid = validate_records([(o, r) for o, r in chunk if not isinstance(r, Unreadable)])
-    errors += invalid + batch.duplicates
+    errors += invalid
+    clashes = list(batch.duplicates)
     for label, items in batch.entities.items():
         for data in items:
             digest = hash(json.dumps(data, sort_keys=True))
             if data["id"] in checked.kinds:
                 if checked.digests[data["id"]] != digest or checked.kinds[data["id"]] != label:
-                    errors.append({"record": f"{batch.origin[data['id']]} ({data['id']})",
+                    clashes.append({"record": f"{batch.origin[data['id']]} ({data['id']})",
                                    "field": "id", "location": "record",
                                    "message": "the same id with other contents earlier"})
                 continue  # the same record again
@@ -145,7 +151,7 @@ def _validate_chunk(chunk: list[tuple[str, Any]], checked: Checked,
         for rel in rels:
             _spill(outs["relations"], rel)
             checked.counts["relations"] += 1
-    return errors
+    return errors, clashes
 
 
 def _spill(out: Any, record: dict[str, Any]) -> None:
@@ -202,26 +208,29 @@ def write(db: Database, checked: Checked, *, dry_run: bool = False, who: Caller 
           tick: Tick = lambda n: None) -> Report:
     """Write the checked records in batches, each batch one transaction (see the module)."""
     report, done = Report(dry_run=dry_run), 0
-    for name in SPILLS:
-        for records in chunks(spilled(checked, name), BATCH_SIZE):
-            try:
-                part = db.write_tx(partial(write_batch, batch=batch_of(records),
-                                           dry_run=dry_run, who=who))
-            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
-                raise ImportInterrupted(
-                    f"the database failed after {done} of {checked.total} records were "
-                    f"written ({getattr(exc, 'code', None) or type(exc).__name__}); nothing "
-                    "was duplicated: run the same import again to complete it") from exc
-            report.counts.update(part.counts)
-            done += len(records)
-            tick(len(records))
+    # one stream in loading order, so an import of up to BATCH_SIZE records is one transaction
+    in_order = (record for name in SPILLS for record in spilled(checked, name))
+    for records in chunks(in_order, BATCH_SIZE):
+        try:
+            # a dry run writes nothing, so what earlier batches hold must be known
+            part = db.write_tx(partial(write_batch, batch=batch_of(records),
+                                       dry_run=dry_run, who=who,
+                                       pending=checked.kinds if dry_run else None))
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            raise ImportInterrupted(
+                f"the database failed after {done} of {checked.total} records were "
+                f"written ({getattr(exc, 'code', None) or type(exc).__name__}); nothing "
+                "was duplicated: run the same import again to complete it") from exc
+        report.counts.update(part.counts)
+        done += len(records)
+        tick(len(records))
     return report
 
 
 def import_paths(db: Database, paths: list[Path], *, dry_run: bool = False,
                  who: Caller = SYSTEM, on_check: Tick = lambda n: None,
-                 on_write: Tick = lambda n: None) -> Report:
+                 on_write: Tick = lambda n: None, label: str | None = None) -> Report:
     """Check, then write, the records of the files (see the module for the contract)."""
     with tempfile.TemporaryDirectory(prefix="kb-import-") as spill:
-        checked = check(db, paths, Path(spill), on_check)
+        checked = check(db, paths, Path(spill), on_check, label)
         return write(db, checked, dry_run=dry_run, who=who, tick=on_write)

@@ -196,14 +196,15 @@ def referenced_ids(batch: Batch) -> list[str]:
 
 
 def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
-                who: Caller = SYSTEM) -> Report:
+                who: Caller = SYSTEM, pending: dict[str, str] | None = None) -> Report:
     """Check references against the database, then MERGE everything (unless dry_run).
 
     What the records refer to stays locked until the end, so a concurrent delete cannot
     slip between the check and the write; relations of acyclic types may close no loop;
     only the command line (SYSTEM) may create or change entities of read-only kinds.
+    `pending`: kinds of ids that earlier batches of a dry run would have written.
     """
-    known = write_queries.lock_kinds_of(tx, referenced_ids(batch))
+    known = {**(pending or {}), **write_queries.lock_kinds_of(tx, referenced_ids(batch))}
     existing = entity_queries.kinds_of(tx, sorted(batch.kinds))
     clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
                 "message": f"id already used by a {existing[i]}"}

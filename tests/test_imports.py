@@ -84,12 +84,12 @@ def test_a_database_failure_part_way_is_one_line_and_a_rerun_completes(
     path = ndjson(tmp_path / "chain.ndjson", chain(40))
     real, calls = imports.write_batch, []
 
-    def failing(tx: Any, batch: Any, dry_run: bool, who: Any) -> Any:
+    def failing(tx: Any, batch: Any, dry_run: bool, who: Any, **kw: Any) -> Any:
         calls.append(1)
         if len(calls) == 5:  # entities written (4 batches), the relations not yet
             # not a TransientError: the driver would retry that for 30 s first
             raise neo4j.exceptions.DatabaseError("the database failed")
-        return real(tx, batch, dry_run, who)
+        return real(tx, batch, dry_run, who, **kw)
 
     monkeypatch.setattr(imports, "write_batch", failing)
     before = empty_kb.counts()
@@ -108,3 +108,22 @@ def test_a_database_failure_part_way_is_one_line_and_a_rerun_completes(
     duplicated = db.read("MATCH (a)-[x:PART_OF]->(b) WITH a, b, count(x) AS n WHERE n > 1 "
                          "RETURN count(*) AS pairs")
     assert duplicated[0]["pairs"] == 0
+
+
+def test_the_import_api_takes_bodies_of_many_batches(client: Any, empty_kb: KB,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    body = "".join(json.dumps(x) + "\n" for x in chain(40))
+    before = empty_kb.counts()
+    bad = client.post("/api/v1/import", data=body + '{"entity": "Force", "id": "x"}\n',
+                      content_type="application/x-ndjson")
+    assert bad.status_code == 422, bad.json
+    assert [e["record"] for e in bad.json["errors"]] == ["line 80 (x)"] * 2, bad.json
+    assert empty_kb.counts() == before
+    resp = client.post("/api/v1/import", data=body, content_type="application/x-ndjson")
+    assert resp.status_code == 200, resp.json
+    assert resp.json["totals"] == {"created": 79}
+    assert empty_kb.counts() == (before[0] + 40, before[1] + 39)
+    # one audit entry per batch of 10, each with its counts
+    feed = [c for c in client.get("/api/v1/changes?entity=import").json if c["actor"]["id"]]
+    assert [c["counts"] for c in feed] == [{"created": 10}] * 7 + [{"created": 9}]

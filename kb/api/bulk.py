@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import IO, Any
 
 import marshmallow as ma
 from flask import Response, current_app, request, stream_with_context
@@ -18,12 +20,13 @@ from kb.auth import caller
 from kb.bulk import export_lines
 from kb.db import get_db
 from kb.errors import PayloadTooLarge, ValidationFailed, field_error
-from kb.ingest import load_records
+from kb.imports import import_paths
 from kb.schemas import PartialDate
 
 blp = KBBlueprint("bulk", __name__, url_prefix="/api/v1",
-                  description="Bulk import (all or nothing, idempotent) and NDJSON export.")
+                  description="Bulk import (checked whole, then written) and NDJSON export.")
 NDJSON = "application/x-ndjson"
+SPOOL_CHUNK = 1 << 20  # bytes read from the body at a time
 
 
 class ImportArgs(QueryArgs):
@@ -41,31 +44,30 @@ class ImportReportSchema(ma.Schema):
     totals = fields.Dict()
 
 
-def _body() -> str:
-    """The request body, refused whole (413) when larger than KB_MAX_BODY_BYTES.
+def _spool(target: IO[bytes]) -> None:
+    """Copy the request body to a file, refusing it whole (413) past KB_MAX_BODY_BYTES.
 
     A body sent with Content-Length is refused by werkzeug before it is read. A chunked one
     has no length: werkzeug would quietly stop reading at the limit, so the records past it
     would be lost while those before it were written; it is read here, one byte past the
-    limit, to tell.
+    limit, to tell. Nothing is written to the database before the whole body is here.
     """
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None:
-        return request.get_data(as_text=True)
-    raw: bytes = request.environ["wsgi.input"].read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes (KB_MAX_BODY_BYTES); "
-                              "nothing was written: split the import")
-    return raw.decode("utf-8", errors="replace")
+    stream = request.stream if request.content_length is not None else request.environ[
+        "wsgi.input"]
+    size = 0
+    while chunk := stream.read(min(SPOOL_CHUNK, limit + 1 - size)):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes (KB_MAX_BODY_BYTES); "
+                                  "nothing was written: split the import")
+        target.write(chunk)
 
 
-def _records() -> list[tuple[str, Any]]:
-    body = _body()
+def _array_to_ndjson(spool: Path, target: Path) -> None:
+    """A JSON array body, rewritten one record per line (the import reads NDJSON)."""
     try:
-        if request.mimetype == NDJSON:
-            return [(f"line {n}", json.loads(line))
-                    for n, line in enumerate(body.splitlines(), 1) if line.strip()]
-        records = json.loads(body)
+        records = json.loads(spool.read_bytes().decode("utf-8", errors="replace"))
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}",
                                errors=[field_error("_body", exc.msg, "body")]) from exc
@@ -74,7 +76,9 @@ def _records() -> list[tuple[str, Any]]:
     if not isinstance(records, list):
         raise ValidationFailed("the body must be a JSON array of records (or NDJSON)",
                                errors=[field_error("_body", "expected an array", "body")])
-    return [(f"record {n}", r) for n, r in enumerate(records, 1)]
+    with target.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 @blp.route("/import")
@@ -88,13 +92,27 @@ class Import(MethodView):
                                        "another record; nothing was written")
     @blp.doc(requestBody=IMPORT_BODY)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Import records: validated whole first, then written all or nothing.
+        """Import records: all checked first, then written (in one transaction up to 5,000).
 
         The body is a JSON array or NDJSON (Content-Type: application/x-ndjson) of records:
         `{"entity": "Force", "id": ..., ...}` or `{"type": "PARTY_TO", "from": ..., "to": ...}`.
+        Every record and reference is checked before anything is written; any problem and
+        nothing is. Larger bodies (NDJSON is streamed to disk, never held whole) are written
+        in batches of 5,000 records: if the database fails part-way, the batches written
+        stay, none is duplicated, and sending the same body again completes it.
         Importing the same records again changes nothing.
         """
-        report = load_records(get_db(), _records(), dry_run=args["dry_run"], who=caller())
+        with tempfile.TemporaryDirectory(prefix="kb-upload-") as tmp:
+            body, records = Path(tmp) / "body", Path(tmp) / "records.ndjson"
+            with body.open("wb") as target:
+                _spool(target)
+            if request.mimetype == NDJSON:
+                body.rename(records)
+            else:
+                _array_to_ndjson(body, records)
+            label = "line" if request.mimetype == NDJSON else "record"
+            report = import_paths(get_db(), [records], dry_run=args["dry_run"], who=caller(),
+                                  label=label)
         return {"dry_run": args["dry_run"], "counts": report.as_dict(), "totals": report.totals()}
 
 
