@@ -1,7 +1,7 @@
 """Imports of any size from files, streaming: memory grows with the number of distinct ids,
 not with the file.
 
-The contract (docs/import.md):
+The contract (docs/import.md, in short):
 1. Check: every record is read and validated, and every reference resolved (against the
    file and the database), before anything is written. Any problem: all of them are listed
    with their file and line, and nothing is written.
