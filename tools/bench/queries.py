@@ -174,13 +174,18 @@ def time_both(conn: http.client.HTTPConnection, driver: neo4j.Driver, ep: Endpoi
     return api, floor
 
 
-def db_hits(driver: neo4j.Driver) -> list[tuple[str, int]]:
-    """PROFILE database hits of each plans.py statement with its sample parameters."""
-    out = []
+def db_hits(driver: neo4j.Driver) -> list[tuple[str, int | str]]:
+    """PROFILE database hits of each plans.py statement with its sample parameters (or the
+    error Neo4j gave: PROFILE can fail where the query itself runs)."""
+    out: list[tuple[str, int | str]] = []
     with driver.session() as session:
         for name, query, params in STATEMENTS:
-            summary = session.run(trusted("PROFILE " + query), params).consume()
-            out.append((name, _hits(summary.profile or {})))
+            try:
+                result = session.run(trusted("PROFILE " + query), params)
+                list(result)
+                out.append((name, _hits(result.consume().profile or {})))
+            except neo4j.exceptions.Neo4jError as exc:
+                out.append((name, f"PROFILE failed: {exc.message}"))
     return out
 
 

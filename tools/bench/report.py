@@ -48,7 +48,8 @@ def table(fig: dict[str, Any]) -> str:
               f"{fig['wall_s']:.0f} s",
               *(f"- note: {n}" for n in fig.get("notes", [])),
               "", "| statement (plans.py, sample parameters) | PROFILE db hits |", "|---|---:|",
-              *(f"| {name} | {hits:,} |" for name, hits in fig["db_hits"]), ""]
+              *(f"| {name} | {hits if isinstance(hits, str) else f'{hits:,}'} |"
+                for name, hits in fig["db_hits"]), ""]
     return "\n".join(lines)
 
 
