@@ -8,7 +8,7 @@ JARS_STAMP := tools/neo4j/target/lib/.pom-sha256
 VENDOR := kb/explorer/static/vendor
 VENDOR_STAMP := $(VENDOR)/cytoscape.esm.min.js
 
-.PHONY: setup prereqs browser run stop test fuzz lint curation fmt clean load image-test
+.PHONY: setup prereqs browser run stop test fuzz lint curation fmt clean load image-test bench
 
 setup: prereqs $(VENV_STAMP) $(JARS_STAMP) $(VENDOR_STAMP)
 
@@ -74,3 +74,10 @@ fmt: $(VENV_STAMP)
 clean:
 	rm -rf $(VENV) tools/neo4j/target .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR) \
 		test-artifacts
+
+# benchmarks (not part of `make test`): per scale a fresh local Neo4j, synth data, import
+# rates, query latency API vs driver, throughput, memory; prints tables, writes
+# docs/performance.md. Scale 100 (about 1.2M records) takes long: SCALES="1 10" for a quick run.
+SCALES ?= 1 10 100
+bench: setup
+	$(BIN)/python tools/bench/run.py --scales $(SCALES)

@@ -1,0 +1,193 @@
+"""Each analyst query timed through the API (one kept-alive connection) and through the driver.
+
+The floor of an endpoint is the Cypher it sends, without Flask, HTTP, validation or shaping:
+the name LOOKUP of each name it resolves (all in one read transaction, as kb.resolve does),
+then the kb.queries functions its service calls (each one statement and `tx.run`), in the
+same read transactions and with the ids the lookups give, in the order of the service:
+- between: coverage, parties_of_targets (the parties coverage found), details;
+- dossier: between for Mechanism and for Agreement, then coverage, shared_events, presence
+  (the posts_held of the officials is left out: its ids come from shaping in Python);
+- paths: kb.paths.Search (its breadth-first steps and the relations of the walks);
+- graph (depth 1, 100 nodes): node, neighbours, edges_among; timeline: timeline_rows;
+- search: exact_names and search; gaps: presence; stats: counts, items of Mechanism and
+  Agreement, most_connected Force; entity GET: get_entity.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import neo4j
+
+from kb.explore import DEFAULT_VIA
+from kb.model import get_model
+from kb.paths import Search, _described
+from kb.queries import coverage, explore, lookup, stats, trusted
+from kb.queries.asof import asof_params
+from kb.queries.entities import get_entity
+from kb.queries.plans import STATEMENTS
+from kb.resolve import ACTOR_KINDS, MAX_HITS, lucene_query
+from kb.text import normalize
+
+TODAY = date.today().isoformat()  # the API's default as_of
+NOW = asof_params(TODAY)
+WARMUP = 10
+MAX_PATHS = 25  # kb.api.analysis: the shortest paths found in all
+KINDS = list(get_model().entities)  # the graph's default: every kind
+Work = Callable[[neo4j.ManagedTransaction], Any]
+
+
+@dataclass
+class Endpoint:
+    """One analyst query: its URL, the names it resolves, the read transactions it runs."""
+
+    name: str
+    url: str
+    names: list[str]
+    transactions: list[Work]
+    kinds: list[str] | None = None  # of the names resolved
+
+    def run_floor(self, driver: neo4j.Driver) -> None:
+        """The driver alone, once."""
+        with driver.session(default_access_mode=neo4j.READ_ACCESS) as session:
+            if self.names:
+                session.execute_read(lambda tx: [
+                    lookup.lookup(tx, n, normalize(n), self.kinds) for n in self.names])
+            for work in self.transactions:
+                session.execute_read(work)
+
+
+def _between(label: str, actors: list[str]) -> Work:
+    def work(tx: neo4j.ManagedTransaction) -> Any:
+        cov = coverage.coverage(tx, actors, TODAY)
+        parties = sorted({p for found in cov.values() for p in found})
+        rows = coverage.parties_of_targets(tx, label, parties, NOW)
+        return coverage.details(tx, label, sorted({r["target"] for r in rows}), NOW)
+    return work
+
+
+def _dossier_rest(a: str, b: str) -> Work:
+    def work(tx: neo4j.ManagedTransaction) -> Any:
+        cov = coverage.coverage(tx, [a, b], TODAY)
+        explore.shared_events(tx, sorted(cov[a]), sorted(cov[b]))
+        return explore.presence(tx, None, None, NOW)
+    return work
+
+
+def _paths(source: str, target: str) -> Work:
+    def work(tx: neo4j.ManagedTransaction) -> Any:
+        search = Search(tx, source, target, DEFAULT_VIA)
+        walks = list(itertools.islice(search.walks(search.meeting_points(4)), MAX_PATHS))
+        return _described(tx, walks)
+    return work
+
+
+def _graph(center: str) -> Work:
+    def work(tx: neo4j.ManagedTransaction) -> Any:
+        explore.node(tx, center, history=True)
+        found = explore.neighbours(tx, [center], KINDS, NOW, 100)
+        return explore.edges_among(tx, [center, *(n["id"] for n in found[:99])], NOW)
+    return work
+
+
+def _search(text: str) -> Work:
+    def work(tx: neo4j.ManagedTransaction) -> Any:
+        return (lookup.exact_names(tx, normalize(text), None, MAX_HITS),
+                lookup.search(tx, lucene_query(text) or "", None, MAX_HITS))
+    return work
+
+
+def _stats(tx: neo4j.ManagedTransaction) -> Any:
+    return (stats.counts(tx), [stats.items(tx, k, None, NOW) for k in ("Mechanism", "Agreement")],
+            stats.most_connected(tx, "Force", 10, NOW))
+
+
+ACTORS = ["idf", "ru-armed-forces"]
+STATES = ["ISR", "RUS"]
+
+
+def endpoints() -> list[Endpoint]:
+    """The analyst queries timed at every scale (seed ids, present at every scale, and a
+    synth id, present from scale 1)."""
+    return [
+        Endpoint("between (states)", "/api/v1/mechanisms?between=ISR&between=RUS", STATES,
+                 [_between("Mechanism", STATES)], ACTOR_KINDS),
+        Endpoint("between (forces)", "/api/v1/mechanisms?between=idf&between=ru-armed-forces",
+                 ACTORS, [_between("Mechanism", ACTORS)], ACTOR_KINDS),
+        Endpoint("dossier", "/api/v1/dossier?between=idf&between=ru-armed-forces", ACTORS,
+                 [_between("Mechanism", ACTORS), _between("Agreement", ACTORS),
+                  _dossier_rest(*ACTORS)], ACTOR_KINDS),
+        Endpoint("paths", "/api/v1/paths?from=yair-golan&to=vladimir-putin",
+                 ["yair-golan", "vladimir-putin"], [_paths("yair-golan", "vladimir-putin")]),
+        Endpoint("graph", "/api/v1/graph?center=idf", ["idf"], [_graph("idf")]),
+        Endpoint("timeline", "/api/v1/timeline?entity=yair-golan", ["yair-golan"],
+                 [lambda tx: explore.timeline_rows(tx, ["yair-golan"])]),
+        Endpoint("search", "/api/v1/search?q=bogdanovski", [], [_search("bogdanovski")]),
+        Endpoint("gaps", "/api/v1/gaps", [], [lambda tx: explore.presence(tx, None, None, NOW)]),
+        Endpoint("stats", "/api/v1/stats", [], [_stats]),
+        Endpoint("entity GET (seed)", "/api/v1/forces/idf", [],
+                 [lambda tx: get_entity(tx, "Force", "idf")]),
+        Endpoint("entity GET (synth)", "/api/v1/persons/syn-abw-person0", [],
+                 [lambda tx: get_entity(tx, "Person", "syn-abw-person0")]),
+    ]
+
+
+def percentiles(ms: list[float]) -> tuple[float, float]:
+    """(p50, p95) in ms, nearest rank."""
+    ordered = sorted(ms)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return statistics.median(ordered), p95
+
+
+def get(conn: http.client.HTTPConnection, url: str) -> int:
+    """GET url on a kept-alive connection, body read; the status."""
+    conn.request("GET", url, headers={"Accept-Encoding": "identity"})
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status
+
+
+def time_both(conn: http.client.HTTPConnection, driver: neo4j.Driver, ep: Endpoint, n: int
+              ) -> tuple[list[float], list[float]]:
+    """Milliseconds of n GETs and of n floor runs, after warm-up, taken in turns so that
+    load from elsewhere on the machine weighs on both alike; fails on anything but a 200."""
+    api: list[float] = []
+    floor: list[float] = []
+    for i in range(WARMUP + n):
+        start = time.perf_counter()
+        status = get(conn, ep.url)
+        middle = time.perf_counter()
+        ep.run_floor(driver)
+        end = time.perf_counter()
+        if status != 200:
+            raise RuntimeError(f"{ep.url}: HTTP {status}")
+        if i >= WARMUP:
+            api.append((middle - start) * 1000)
+            floor.append((end - middle) * 1000)
+    return api, floor
+
+
+def db_hits(driver: neo4j.Driver) -> list[tuple[str, int | str]]:
+    """PROFILE database hits of each plans.py statement with its sample parameters (or the
+    error Neo4j gave: PROFILE can fail where the query itself runs)."""
+    out: list[tuple[str, int | str]] = []
+    with driver.session() as session:
+        for name, query, params in STATEMENTS:
+            try:
+                result = session.run(trusted("PROFILE " + query), params)
+                list(result)
+                out.append((name, _hits(result.consume().profile or {})))
+            except neo4j.exceptions.Neo4jError as exc:
+                out.append((name, f"PROFILE failed: {exc.message}"))
+    return out
+
+
+def _hits(plan: dict[str, Any]) -> int:
+    return int(plan.get("dbHits", 0)) + sum(_hits(c) for c in plan.get("children", []))
