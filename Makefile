@@ -79,5 +79,6 @@ clean:
 # rates, query latency API vs driver, throughput, memory; prints tables, writes
 # docs/performance.md. Scale 100 (about 1.2M records) takes long: SCALES="1 10" for a quick run.
 SCALES ?= 1 10 100
+BENCH_ARGS ?= --pagecache-ab 2048
 bench: setup
-	$(BIN)/python tools/bench/run.py --scales $(SCALES)
+	$(BIN)/python tools/bench/run.py --scales $(SCALES) $(BENCH_ARGS)
