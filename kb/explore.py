@@ -213,7 +213,8 @@ def gaps(db: Database, theatre: str | None, domain: str | None, asof: str,
     `theatre` counts with every place under it (kb.hierarchy.below: a State's places).
     """
     places = below(db, [theatre])[theatre] if theatre else None
-    present = db.read_tx(lambda tx: explore_queries.presence(tx, places, domain, asof_params(asof)))
+    present = db.read_tx(lambda tx: explore_queries.contested(tx, places, domain,
+                                                              asof_params(asof)))
     groups: dict[tuple[str, str], dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list)))
     for row in present:
