@@ -79,15 +79,17 @@ def between(db: Database, label: str, actors: list[str], asof: str,
     return _results(label, asof, cov, matches, details, domain, status)
 
 
-def between_pairs(db: Database, label: str, actors: list[str], asof: str
+def between_pairs(db: Database, label: str, actors: list[str], asof: str,
+                  pairs: list[tuple[str, str]] | None = None
                   ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """`between` for every pair of the actors (in their order), in one read.
+    """`between` for every pair of the actors (in their order), or for the given `pairs`
+    of them, in one read.
 
     Each pair's answer is what between(db, label, [a, b], asof) gives: the same coverage,
     matching and details, read once for all the actors instead of once per pair.
     """
     params = asof_params(asof)
-    pairs = list(itertools.combinations(actors, 2))
+    pairs = list(itertools.combinations(actors, 2)) if pairs is None else pairs
 
     def work(tx: Any) -> tuple[dict[str, Any], dict[tuple[str, str], Any],
                                list[dict[str, Any]]]:
