@@ -43,9 +43,9 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("stats: mechanisms", stats.items_query("Mechanism"), {"domains": None, **ASOF}),
     ("stats: agreements", stats.items_query("Agreement"), {"domains": ["aerial"], **ASOF}),
     ("stats: most connected forces", stats.connected_query("Force"),
-     {"candidates": 64, **ASOF}),
+     {"candidates": stats.MIN_CANDIDATES, **ASOF}),
     ("stats/coverage: most connected states", stats.connected_query("State"),
-     {"candidates": 64, **ASOF}),
+     {"candidates": stats.MIN_CANDIDATES, **ASOF}),
 ]
 
 
