@@ -187,7 +187,10 @@ def _summary(label: str, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ordered(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # newest first within equal rank: sort by date, then stably by directness and status
+    # newest first within equal rank: sort by date, then stably by directness and status;
+    # by id first, so that items of equal date (undated ones) do not come in whatever order
+    # the database read them (it changes with the store's layout, e.g. after a reload)
+    results.sort(key=lambda r: str(r.get("mechanism", r.get("agreement", {})).get("id", "")))
     results.sort(key=lambda r: lo(r["_date"]) if r["_date"] else "", reverse=True)
     results.sort(key=lambda r: (not r["direct"],
                                 STATUS_ORDER.get(r["status_as_of"]["status"] or "", 5)))

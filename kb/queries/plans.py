@@ -43,9 +43,9 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("stats: mechanisms", stats.items_query("Mechanism"), {"domains": None, **ASOF}),
     ("stats: agreements", stats.items_query("Agreement"), {"domains": ["aerial"], **ASOF}),
     ("stats: most connected forces", stats.connected_query("Force"),
-     {"candidates": stats.MIN_CANDIDATES, **ASOF}),
+     {"candidates": stats.CANDIDATES["Force"], **ASOF}),
     ("stats/coverage: most connected states", stats.connected_query("State"),
-     {"candidates": stats.MIN_CANDIDATES, **ASOF}),
+     {"candidates": stats.CANDIDATES["State"], **ASOF}),
 ]
 
 
