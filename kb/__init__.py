@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from kb import db, logs, memo
-from kb.api import caching, compression, limits, resolving, security, shedding
+from kb.api import caching, compression, jsonio, limits, resolving, security, shedding
 from kb.api.openapi import finish_spec
 from kb.api.spec import make_api
 from kb.errors import register_handlers
@@ -38,8 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
         API_SPEC_OPTIONS={"info": {"description": _API_DESCRIPTION}},
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    jsonio.init_app(app)  # orjson; keys in the order given, text as UTF-8
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     db.init_app(app, settings)
     memo.init_app(app, settings)  # answers of /stats and /gaps kept by data version

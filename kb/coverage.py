@@ -69,7 +69,7 @@ def between(db: Database, label: str, actors: list[str], asof: str,
 
     def work(tx: Any) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]],
                                list[dict[str, Any]]]:
-        cov = coverage_queries.coverage(tx, actors, asof)
+        cov = coverage_queries.coverage(tx, actors, asof, parties_only=True)
         parties = sorted({p for found in cov.values() for p in found})
         rows = coverage_queries.parties_of_targets(tx, label, parties, params)
         matches = _matches(actors, cov, rows)
@@ -93,7 +93,7 @@ def between_pairs(db: Database, label: str, actors: list[str], asof: str,
 
     def work(tx: Any) -> tuple[dict[str, Any], dict[tuple[str, str], Any],
                                list[dict[str, Any]]]:
-        cov = coverage_queries.coverage(tx, actors, asof)
+        cov = coverage_queries.coverage(tx, actors, asof, parties_only=True)
         parties = sorted({p for found in cov.values() for p in found})
         rows = coverage_queries.parties_of_targets(tx, label, parties, params)
         matches = {(a, b): _matches([a, b], cov, rows) for a, b in pairs}

@@ -125,6 +125,29 @@ def _relation_summary_schema() -> type[ma.Schema]:
 RelationSummarySchema = _relation_summary_schema()
 
 
+class RelationSummaries(fields.List):  # type: ignore[type-arg]
+    """The `relations` of an entity: a list of RelationSummarySchema, dumped field by field.
+
+    An entity may carry hundreds of relation summaries; marshmallow's generic dump spends
+    most of an entity GET's own time on them (docs/performance.md). Each summary is a flat
+    dict of declared fields, so each present key is serialized by its own field directly:
+    the same output as `List(Nested(RelationSummarySchema))`, which the OpenAPI document
+    still describes (tests/test_schemas_dump.py compares the two).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(RelationSummarySchema), **kwargs)
+        self._summary_fields = RelationSummarySchema().dump_fields
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+                   ) -> list[dict[str, Any]] | None:
+        if value is None:
+            return None
+        return [{key: field._serialize(item[key], key, item)
+                 for key, field in self._summary_fields.items() if key in item}
+                for item in value]
+
+
 class EntityBase(ma.Schema):
     """Shared behaviour of the generated entity schemas."""
 
@@ -158,7 +181,7 @@ def _output_fields(kind: EntityKind) -> dict[str, fields.Field[Any]]:
         "version": fields.Integer(dump_only=True),
         "created_at": fields.String(dump_only=True),
         "updated_at": fields.String(dump_only=True),
-        "relations": fields.List(fields.Nested(RelationSummarySchema), dump_only=True),
+        "relations": RelationSummaries(dump_only=True),
     }
     if "status_history" in kind.fields:
         out["status"] = fields.String(dump_only=True, metadata={

@@ -79,9 +79,9 @@ def _item_view(blp: KBBlueprint, kind: EntityKind) -> type[MethodView]:
         @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
         def get(self, _: dict[str, Any], entity_id: str) -> Any:
             entity = _by_id_or_name(label, entity_id)
-            if not_modified(entity):
-                return Response(status=304, headers=cache_headers(entity))
             headers = cache_headers(entity)
+            if not_modified(headers):
+                return Response(status=304, headers=headers)
             if entity["id"] != entity_id:  # found by name: say where it lives
                 headers["Content-Location"] = url_for(f"{blp.name}.Item", entity_id=entity["id"])
             return entity, 200, headers

@@ -20,6 +20,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from flask import request
 
 from kb.errors import ValidationFailed, field_error
@@ -40,9 +41,13 @@ IF_MATCH_DOC = {"in": "header", "name": "If-Match", "required": False,
 
 def body_hash(entity: dict[str, Any]) -> str:
     """A short hash of an entity body: it changes whenever any field or relation does."""
-    canonical = json.dumps(entity, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:HASH_DIGITS]
+    try:
+        canonical = orjson.dumps(entity, default=str,
+                                 option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:  # lone surrogates, integers past 64 bits: rare, still hashed
+        canonical = json.dumps(entity, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(canonical).hexdigest()[:HASH_DIGITS]
 
 
 def etag(entity: dict[str, Any]) -> str:
@@ -62,10 +67,10 @@ def expected_version() -> int | None:
     return int(header.strip().strip('"').partition("-")[0])
 
 
-def not_modified(entity: dict[str, Any]) -> bool:
-    """True when the client already holds this body, compressed or not (answer 304); weak
-    comparison."""
-    tag = etag(entity).strip('"')
+def not_modified(headers: dict[str, str]) -> bool:
+    """True when the client already holds the body whose `cache_headers` these are, compressed
+    or not (answer 304); weak comparison."""
+    tag = headers["ETag"].strip('"')
     return any(request.if_none_match.contains_weak(f"{tag}{suffix}")
                for suffix in ("", *(f":{coding}" for coding in CODINGS)))
 

@@ -28,7 +28,7 @@ RANK = {"direct": 0, "via_parent": 1, "via_child": 1, "via_state": 2, "via_force
 
 # `since` of a via_predecessor row: the latest valid_from along the succession chain (null
 # when no link is dated); a predecessor counts on and after that date only.
-COVERAGE = f"""
+_COVERED = f"""
 UNWIND $actors AS actor
 MATCH (a:Entity {{id: actor}}) USING INDEX SEEK a:Entity(id)
 OPTIONAL MATCH (a)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
@@ -78,19 +78,27 @@ CALL (a, states) {{
     }}
     RETURN p, 'via_predecessor' AS how, since
 }}
-RETURN actor, p.id AS party, p.name AS name, how, since
 """
+_ROWS = "RETURN actor, p.id AS party, p.name AS name, how, since"
+COVERAGE = _COVERED + _ROWS
+# A party that is party to nothing cannot make an actor match; for a state at scale that is
+# most of its forces, rows the driver would otherwise decode for nothing (docs/performance.md).
+COVERAGE_OF_PARTIES = (_COVERED + "WITH actor, p, how, since "
+                       "WHERE EXISTS { (p)-[:PARTY_TO]->() }\n" + _ROWS)
 
 
 def coverage(tx: neo4j.ManagedTransaction, actors: list[str],
-             asof: str | None = None) -> dict[str, dict[str, Any]]:
+             asof: str | None = None, parties_only: bool = False) -> dict[str, dict[str, Any]]:
     """{actor id: {party id: {name, how, since}}}, keeping the closest way for each party.
 
     `since` is the succession date of a via_predecessor party (else None). With `asof`,
-    a predecessor counts only if its succession may have happened by that date.
+    a predecessor counts only if its succession may have happened by that date. With
+    `parties_only`, only the covering entities that are party to something (PARTY_TO): all
+    that matching mechanisms or agreements needs.
     """
     out: dict[str, dict[str, Any]] = {a: {} for a in actors}
-    for r in tx.run(trusted(COVERAGE), actors=actors, organs=STATE_ORGANS):
+    query = COVERAGE_OF_PARTIES if parties_only else COVERAGE
+    for r in tx.run(trusted(query), actors=actors, organs=STATE_ORGANS):
         since = r["since"]
         if asof is not None and since is not None and lo(since) > hi(asof):
             continue  # the succession had not happened yet

@@ -17,7 +17,11 @@ ACTORS = ["idf", "ru-armed-forces"]
 STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("name lookup (every endpoint)", lookup.LOOKUP,
      {"id": "Bogdanovski", "key": "|bogdanovski|", "kinds": None}),
-    ("mechanisms?between: coverage", coverage.COVERAGE,
+    ("mechanisms?between: coverage", coverage.COVERAGE_OF_PARTIES,
+     {"actors": ACTORS, "organs": coverage.STATE_ORGANS}),
+    ("mechanisms?between (states): coverage", coverage.COVERAGE_OF_PARTIES,
+     {"actors": ["ISR", "RUS"], "organs": coverage.STATE_ORGANS}),
+    ("dossier: coverage (every covering entity)", coverage.COVERAGE,
      {"actors": ACTORS, "organs": coverage.STATE_ORGANS}),
     ("mechanisms?between: parties", coverage._party_query("Mechanism"),
      {"parties": ACTORS, **ASOF}),

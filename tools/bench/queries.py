@@ -4,7 +4,8 @@ The floor of an endpoint is the Cypher it sends, without Flask, HTTP, validation
 the name LOOKUP of each name it resolves (all in one read transaction, as kb.resolve does),
 then the kb.queries functions its service calls (each one statement and `tx.run`), in the
 same read transactions and with the ids the lookups give, in the order of the service:
-- between: coverage, parties_of_targets (the parties coverage found), details;
+- between: coverage, parties_of_targets (the parties coverage found), details (of the
+  items kb.coverage's matching keeps);
 - dossier: between for Mechanism and for Agreement, then coverage, shared_events, presence
   (the posts_held of the officials is left out: its ids come from shaping in Python);
 - paths: kb.paths.Search (its breadth-first steps and the relations of the walks);
@@ -31,6 +32,7 @@ from typing import Any
 
 import neo4j
 
+from kb.coverage import _matches
 from kb.explore import DEFAULT_VIA
 from kb.model import get_model
 from kb.paths import Search, _described
@@ -86,10 +88,12 @@ def cold_date(i: int) -> str:
 
 def _between(label: str, actors: list[str]) -> Work:
     def work(tx: neo4j.ManagedTransaction) -> Any:
-        cov = coverage.coverage(tx, actors, TODAY)
+        cov = coverage.coverage(tx, actors, TODAY, parties_only=True)
         parties = sorted({p for found in cov.values() for p in found})
         rows = coverage.parties_of_targets(tx, label, parties, NOW)
-        return coverage.details(tx, label, sorted({r["target"] for r in rows}), NOW)
+        # details of the matched items only, as kb.coverage.between asks (the matching is
+        # the service's own Python, run here too so that both read the same rows)
+        return coverage.details(tx, label, sorted(_matches(actors, cov, rows)), NOW)
     return work
 
 
