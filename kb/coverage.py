@@ -79,15 +79,17 @@ def between(db: Database, label: str, actors: list[str], asof: str,
     return _results(label, asof, cov, matches, details, domain, status)
 
 
-def between_pairs(db: Database, label: str, actors: list[str], asof: str
+def between_pairs(db: Database, label: str, actors: list[str], asof: str,
+                  pairs: list[tuple[str, str]] | None = None
                   ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """`between` for every pair of the actors (in their order), in one read.
+    """`between` for every pair of the actors (in their order), or for the given `pairs`
+    of them, in one read.
 
     Each pair's answer is what between(db, label, [a, b], asof) gives: the same coverage,
     matching and details, read once for all the actors instead of once per pair.
     """
     params = asof_params(asof)
-    pairs = list(itertools.combinations(actors, 2))
+    pairs = list(itertools.combinations(actors, 2)) if pairs is None else pairs
 
     def work(tx: Any) -> tuple[dict[str, Any], dict[tuple[str, str], Any],
                                list[dict[str, Any]]]:
@@ -185,7 +187,10 @@ def _summary(label: str, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ordered(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # newest first within equal rank: sort by date, then stably by directness and status
+    # newest first within equal rank: sort by date, then stably by directness and status;
+    # by id first, so that items of equal date (undated ones) do not come in whatever order
+    # the database read them (it changes with the store's layout, e.g. after a reload)
+    results.sort(key=lambda r: str(r.get("mechanism", r.get("agreement", {})).get("id", "")))
     results.sort(key=lambda r: lo(r["_date"]) if r["_date"] else "", reverse=True)
     results.sort(key=lambda r: (not r["direct"],
                                 STATUS_ORDER.get(r["status_as_of"]["status"] or "", 5)))

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from kb.coverage import between, status_as_of
+from kb.coverage import between, between_pairs, status_as_of
 from kb.dates import hi, lo, precision
 from kb.db import Database
 from kb.hierarchy import below
@@ -213,22 +213,26 @@ def gaps(db: Database, theatre: str | None, domain: str | None, asof: str,
     `theatre` counts with every place under it (kb.hierarchy.below: a State's places).
     """
     places = below(db, [theatre])[theatre] if theatre else None
-    present = db.read_tx(lambda tx: explore_queries.presence(tx, places, domain, asof_params(asof)))
+    present = db.read_tx(lambda tx: explore_queries.contested(tx, places, domain,
+                                                              asof_params(asof)))
     groups: dict[tuple[str, str], dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list)))
     for row in present:
         if row["state"] is not None:
             party = row["state"] if level == "state" else row["force"]
             groups[(row["theatre"], row["domain"])][party][row["force"]].append(row)
-    known: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    # every pair of parties of different states, then `between` for all of them in one read
+    pairs = sorted({(p1, p2) for parties in groups.values()
+                    for p1, p2 in itertools.combinations(sorted(parties), 2)
+                    if _first_row(parties[p1])["state"] != _first_row(parties[p2])["state"]})
+    actors = sorted({p for pair in pairs for p in pair})
+    known = between_pairs(db, "Mechanism", actors, asof, pairs) if pairs else {}
     found = []
     for (where, dom), parties in sorted(groups.items()):
         for p1, p2 in itertools.combinations(sorted(parties), 2):
             first, second = _first_row(parties[p1]), _first_row(parties[p2])
             if first["state"] == second["state"]:
                 continue
-            if (p1, p2) not in known:
-                known[(p1, p2)] = between(db, "Mechanism", [p1, p2], asof)
             existing = known[(p1, p2)]
             if any(dom in {d["id"] for d in m["domains"]}
                    and m["status_as_of"]["status"] in ("active", None) for m in existing):

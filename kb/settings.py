@@ -51,6 +51,7 @@ class Settings:
     rate_limit_storage: str  # flask-limiter storage URI: memory:// (one node) or redis://...
     log_format: str = "json"  # json (one object a line) or text
     metrics_require_key: bool = False  # GET /metrics needs a reader key
+    memo_size: int = 256  # answers of /stats, /stats/coverage, /gaps kept per process; 0: off
 
     @property
     def local_neo4j(self) -> bool:
@@ -191,4 +192,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_storage=env.get("KB_RATE_LIMIT_STORAGE", "").strip() or "memory://",
         log_format=_choice(env, "KB_LOG_FORMAT", "json", ("json", "text")),
         metrics_require_key=_bool(env, "KB_METRICS_REQUIRE_KEY", False),
+        memo_size=_int(env, "KB_MEMO_SIZE", 256, 0, 100_000),
     )

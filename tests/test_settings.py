@@ -48,3 +48,12 @@ def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> Non
         load_settings(env)
     assert excinfo.value.variable == variable
     assert variable in str(excinfo.value)
+
+
+def test_the_memo_size_is_read_and_checked() -> None:
+    assert load_settings({}).memo_size == 256
+    assert load_settings({"KB_MEMO_SIZE": "0"}).memo_size == 0  # off
+    for bad in ("-1", "many"):
+        with pytest.raises(SettingsError) as excinfo:
+            load_settings({"KB_MEMO_SIZE": bad})
+        assert excinfo.value.variable == "KB_MEMO_SIZE"

@@ -14,6 +14,7 @@ from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.dates import today
 from kb.db import get_db
 from kb.explore import DEFAULT_VIA, dossier, gaps, graph, timeline
+from kb.memo import get_memo
 from kb.model import get_model
 from kb.paths import MAX_HOPS, paths
 from kb.resolve import ACTOR_KINDS, MAX_HITS, NameQuery, domain_field, resolve_domain, search
@@ -178,5 +179,8 @@ class Gaps(MethodView):
         theatre = (_resolve(args["theatre"], "theatre", ["Place", "State"])
                    if "theatre" in args else None)
         domain = resolve_domain(args["domain"]) if "domain" in args else None
-        found = gaps(get_db(), theatre, domain, args.get("as_of") or today(), args["level"])
+        asof, level = args.get("as_of") or today(), args["level"]
+        # kept by data version (kb.memo): dashboards poll it
+        found = get_memo().answer(get_db(), "gaps", (theatre, domain, asof, level),
+                                  lambda: gaps(get_db(), theatre, domain, asof, level))
         return page_of(found, pagination_parameters)

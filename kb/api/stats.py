@@ -18,6 +18,7 @@ from kb.api.params import Choice, QueryArgs, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.dates import today
 from kb.db import get_db
+from kb.memo import get_memo
 from kb.model import get_model
 from kb.resolve import ACTOR_KINDS, NameQuery, domain_field, resolve_domain
 from kb.schemas import PartialDate
@@ -151,14 +152,20 @@ def _resolved_domains(args: dict[str, Any]) -> list[str] | None:
     return sorted({resolve_domain(d) for d in given}) if given else None
 
 
+def _key(domains: list[str] | None) -> tuple[str, ...] | None:
+    # the memo's key needs hashable parameters (kb.memo)
+    return tuple(domains) if domains else None
+
+
 @blp.route("/stats")
 class Stats(MethodView):
     @blp.arguments(StatsArgs, location="query")
     @blp.response(200, StatsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Counts per kind; mechanisms and agreements by domain, status, kind and year."""
-        return stats.summary(get_db(), args.get("as_of") or today(), _resolved_domains(args),
-                             args["top"])
+        asof, domains, top = args.get("as_of") or today(), _resolved_domains(args), args["top"]
+        return get_memo().answer(get_db(), "stats", (asof, _key(domains), top),
+                                 lambda: stats.summary(get_db(), asof, domains, top))
 
 
 @blp.route("/stats/coverage")
@@ -170,9 +177,17 @@ class Coverage(MethodView):
         asof, level = args.get("as_of") or today(), args["level"]
         domains = _resolved_domains(args)
         if "actor" not in args:
-            actors = stats.top_actors(get_db(), level, args.get("top", DEFAULT_TOP_ACTORS), asof)
-        else:
-            kinds = sorted(ACTOR_KINDS, key=lambda k: k != stats.LEVELS[level])
-            found = resolve_names([NameQuery("actor", n, kinds) for n in args["actor"]])
-            actors = [{"id": r.id, "name": r.name, "entity": r.entity} for r in found]
-        return stats.coverage(get_db(), actors, level, asof, domains)
+            top = args.get("top", DEFAULT_TOP_ACTORS)
+
+            def by_top() -> dict[str, Any]:
+                actors = stats.top_actors(get_db(), level, top, asof)
+                return stats.coverage(get_db(), actors, level, asof, domains)
+            return get_memo().answer(get_db(), "coverage:top", (top, level, asof, _key(domains)),
+                                     by_top)
+        kinds = sorted(ACTOR_KINDS, key=lambda k: k != stats.LEVELS[level])
+        found = resolve_names([NameQuery("actor", n, kinds) for n in args["actor"]])
+        actors = [{"id": r.id, "name": r.name, "entity": r.entity} for r in found]
+        named = tuple((a["id"], a["name"], a["entity"]) for a in actors)
+        return get_memo().answer(
+            get_db(), "coverage", (named, level, asof, _key(domains)),
+            lambda: stats.coverage(get_db(), actors, level, asof, domains))

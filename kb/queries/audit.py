@@ -13,10 +13,13 @@ from kb.model import get_model
 from kb.queries import check_name, trusted
 
 # The counter is locked first (SET _lock) so concurrent writers take numbers one at a time
-# and read the counter only once they hold it: no two changes share a number.
+# and read the counter only once they hold it: no two changes share a number. Its epoch is
+# new whenever the counter node is (after a wipe the numbers start again from 1): (value,
+# epoch) is the data version the memo of heavy answers (kb.memo) is keyed by. coalesce:
+# a counter made before epochs existed gets one at its next write.
 RECORD = """
 MERGE (c:Counter {name: 'changes'})
-SET c._lock = true
+SET c._lock = true, c.epoch = coalesce(c.epoch, randomUUID())
 WITH c, coalesce(c.value, 0) AS base
 SET c.value = base + size($changes)
 REMOVE c._lock
@@ -25,6 +28,11 @@ UNWIND range(0, size($changes) - 1) AS i
 CREATE (x:Change)
 SET x = $changes[i], x.seq = base + i + 1, x.at = $at,
     x.actor_id = $actor_id, x.actor_name = $actor_name
+"""
+
+VERSION = """
+OPTIONAL MATCH (c:Counter {name: 'changes'})
+RETURN c.value AS value, c.epoch AS epoch, c IS NOT NULL AS found
 """
 
 PAGE = """
@@ -48,6 +56,15 @@ def record(tx: neo4j.ManagedTransaction, changes: list[dict[str, Any]], at: str,
     if changes:
         tx.run(RECORD, changes=changes, at=at, actor_id=actor_id,
                actor_name=actor_name).consume()
+
+
+def version(tx: neo4j.ManagedTransaction) -> tuple[int, str | None] | None:
+    """(changes recorded, epoch of the counter): the data version; None when nothing was
+    ever written through the audited paths (no counter)."""
+    row = tx.run(VERSION).single()
+    if row is None or not row["found"]:
+        return None
+    return int(row["value"] or 0), row["epoch"]
 
 
 def page(tx: neo4j.ManagedTransaction, since: int, target: str | None, actor: str | None,

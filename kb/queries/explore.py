@@ -156,7 +156,7 @@ def posts_held(tx: neo4j.ManagedTransaction, ids: list[str],
     return [dict(r) for r in tx.run(trusted(POSTS_HELD), ids=ids, **params)]
 
 
-PRESENCE = f"""
+_PRESENT = f"""
 MATCH (f:Entity)-[c:CONDUCTS]->(op:Operation)-[t:IN_THEATRE]->(th:Entity)
 WHERE (op.start IS NULL OR {lo_expr('op.start')} <= $asof_hi)
   AND (op.end IS NULL OR {hi_expr('op.end')} >= $asof_lo)
@@ -166,6 +166,9 @@ WHERE $domain IS NULL OR dom.id = $domain
 OPTIONAL MATCH (f)-[:PART_OF*0..8]->(:Force)-[:FORCE_OF]->(s1:State)
 WITH f, op, th, dom, c, t, d,
      CASE WHEN f:State THEN f ELSE head(collect(DISTINCT s1)) END AS state
+"""
+
+_PRESENT_ROWS = f"""
 RETURN f.id AS force, f.name AS force_name, {label_of('f')} AS force_entity,
        state.id AS state, state.name AS state_name, th.id AS theatre,
        th.name AS theatre_name, dom.id AS domain,
@@ -173,6 +176,19 @@ RETURN f.id AS force, f.name AS force_name, {label_of('f')} AS force_entity,
        c.sources + t.sources + d.sources AS sources
 ORDER BY theatre, domain, force, operation
 """
+
+PRESENCE = _PRESENT + _PRESENT_ROWS
+
+# Only a theatre and domain where forces of two States or more operate can hold a gap:
+# the others' rows (most of them in a large world) stay in the database.
+CONTESTED = _PRESENT + """
+WITH th, dom, collect({f: f, op: op, c: c, t: t, d: d, state: state}) AS present,
+     count(DISTINCT state) AS states
+WHERE states > 1
+UNWIND present AS p
+WITH th, dom, p.f AS f, p.op AS op, p.c AS c, p.t AS t, p.d AS d, p.state AS state
+WHERE state IS NOT NULL
+""" + _PRESENT_ROWS
 
 
 def presence(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: str | None,
@@ -182,4 +198,12 @@ def presence(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: st
     `theatre`: the ids of the places that count as the theatre (None: everywhere).
     """
     result = tx.run(PRESENCE, theatre=theatre, domain=domain, **params)
+    return [dict(r) for r in result]
+
+
+def contested(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: str | None,
+              params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The presence rows (as `presence`) of forces of a known State, in the theatres and
+    domains where forces of two States or more operate on the date: where gaps may be."""
+    result = tx.run(CONTESTED, theatre=theatre, domain=domain, **params)
     return [dict(r) for r in result]

@@ -42,13 +42,14 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
      {"key": "|incidents at sea agreement|", "kinds": None, "limit": 50}),
     ("dossier: posts held", explore.POSTS_HELD, {"ids": ["yair-golan"], **ASOF}),
     ("match=hierarchy: below", hierarchy.BELOW, {"ids": ["RUS"]}),
-    ("gaps: presence", explore.PRESENCE, {"theatre": None, "domain": None, **ASOF}),
+    ("gaps: presence", explore.CONTESTED, {"theatre": None, "domain": None, **ASOF}),
     ("stats: counts", stats.counts_query(), {}),
     ("stats: mechanisms", stats.items_query("Mechanism"), {"domains": None, **ASOF}),
     ("stats: agreements", stats.items_query("Agreement"), {"domains": ["aerial"], **ASOF}),
-    ("stats: most connected forces", stats.connected_query("Force"), {"top": 10, **ASOF}),
+    ("stats: most connected forces", stats.connected_query("Force"),
+     {"candidates": stats.CANDIDATES["Force"], **ASOF}),
     ("stats/coverage: most connected states", stats.connected_query("State"),
-     {"top": 8, **ASOF}),
+     {"candidates": stats.CANDIDATES["State"], **ASOF}),
 ]
 
 
