@@ -1,14 +1,16 @@
 """Import rate only, quickly: the driver floor and `kb import`, back to back, on a local Neo4j.
 
     .venv/bin/python tools/bench/import_only.py --scale 10 [--from /tmp/syn10] [--repeat 2]
-        [--batch-size 5000]
+        [--batch-size 5000] [--compare /path/to/a/checkout/of/main]
 
 Starts its own Neo4j on a free port with a temporary KB_DATA_DIR (schema, seed), writes the
 synth world (`kb synth --scale N`, or copies the files of --from), then per round: times the
 floor (tools/bench/imports.py `floor_import`), wipes the synth records, times `kb import`,
 wipes again, and prints records/s and the ratio. The machine is shared: figures are noisy,
 so rounds alternate floor and import. `--batch-size` runs `kb import` with another
-kb.imports.BATCH_SIZE (to choose it by measurement). Neo4j is stopped at the end.
+kb.imports.BATCH_SIZE (to choose it by measurement); `--compare CHECKOUT` times the `kb import`
+of another checkout too, in the same rounds (before/after figures under the same load).
+Neo4j is stopped at the end.
 """
 
 from __future__ import annotations
@@ -39,15 +41,13 @@ def kb(*args: str) -> str:
                           text=True).stdout
 
 
-def kb_import(directory: Path, batch_size: int | None) -> None:
-    """`kb import DIR` in its own process, with kb.imports.BATCH_SIZE = batch_size if given."""
-    if batch_size is None:
-        imports.kb_import(directory)
-        return
-    code = ("import sys, kb.imports as m; m.BATCH_SIZE = int(sys.argv[1]); "
+def kb_import(directory: Path, batch_size: int | None, checkout: Path = ROOT) -> None:
+    """`kb import DIR` in its own process, with the kb package of `checkout` and
+    kb.imports.BATCH_SIZE = batch_size if given."""
+    code = ("import sys, kb.imports as m; m.BATCH_SIZE = int(sys.argv[1] or m.BATCH_SIZE); "
             "from kb.cli import main; main(['import', sys.argv[2]])")
-    done = subprocess.run([sys.executable, "-c", code, str(batch_size), str(directory)],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, str(batch_size or ""), str(directory)],
+                          cwd=checkout, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"kb import failed:\n{done.stderr[-3000:]}")
 
@@ -60,6 +60,9 @@ def main() -> None:
                         help="existing synth files to copy (not modified)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of floor + kb import")
     parser.add_argument("--batch-size", type=int, help="kb.imports.BATCH_SIZE for kb import")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="also time `kb import` with the kb package of another checkout "
+                             "(e.g. a `git worktree` of main) in each round")
     parser.add_argument("--keep-last", action="store_true",
                         help="leave the last import in the database (no final wipe)")
     args = parser.parse_args()
@@ -88,14 +91,20 @@ def main() -> None:
                 before = imports.state(driver)
                 floor_s, _ = imports.timed(imports.floor_import, driver, synth)
                 imports.wipe_synth(driver, before[1])
-                kb_s, _ = imports.timed(kb_import, synth, args.batch_size)
-                if not (args.keep_last and rnd == args.repeat):
-                    left = imports.wipe_synth(driver, before[1])
-                    if left != before[0]:
-                        print(f"  note: {left} nodes left after the wipe, {before[0]} before")
-                print(f"round {rnd}: floor {n / floor_s:,.0f} rec/s ({floor_s:.1f} s), "
-                      f"kb import {n / kb_s:,.0f} rec/s ({kb_s:.1f} s), "
-                      f"ratio {floor_s / kb_s:.0%}  [{time.strftime('%H:%M:%S')}]", flush=True)
+                line = f"round {rnd}: floor {n / floor_s:,.0f} rec/s ({floor_s:.1f} s)"
+                checkouts = [("kb import", ROOT)]
+                if args.compare:
+                    checkouts.append((f"kb import of {args.compare}", args.compare.resolve()))
+                for i, (name, checkout) in enumerate(checkouts):
+                    kb_s, _ = imports.timed(kb_import, synth, args.batch_size, checkout)
+                    last = rnd == args.repeat and i == len(checkouts) - 1
+                    if not (args.keep_last and last):
+                        left = imports.wipe_synth(driver, before[1])
+                        if left != before[0]:
+                            print(f"  note: {left} nodes left after the wipe, {before[0]} before")
+                    line += (f", {name} {n / kb_s:,.0f} rec/s ({kb_s:.1f} s, "
+                             f"ratio {floor_s / kb_s:.0%})")
+                print(f"{line}  [{time.strftime('%H:%M:%S')}]", flush=True)
         finally:
             driver.close()
     finally:
