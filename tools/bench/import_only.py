@@ -1,7 +1,7 @@
 """Import rate only, quickly: the driver floor and `kb import`, back to back, on a local Neo4j.
 
     .venv/bin/python tools/bench/import_only.py --scale 10 [--from /tmp/syn10] [--repeat 2]
-        [--batch-size 5000] [--compare /path/to/a/checkout/of/main]
+        [--batch-size 2500 5000 10000] [--compare /path/to/a/checkout/of/main]
 
 Starts its own Neo4j on a free port with a temporary KB_DATA_DIR (schema, seed), writes the
 synth world (`kb synth --scale N`, or copies the files of --from), then per round: times the
@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--from", dest="source", type=Path,
                         help="existing synth files to copy (not modified)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of floor + kb import")
-    parser.add_argument("--batch-size", type=int, help="kb.imports.BATCH_SIZE for kb import")
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[None],
+                        help="kb.imports.BATCH_SIZE for kb import (several: each is timed "
+                             "in each round)")
     parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
                         help="also time `kb import` with the kb package of another checkout "
                              "(e.g. a `git worktree` of main) in each round")
@@ -84,19 +86,20 @@ def main() -> None:
         driver = neo4j.GraphDatabase.driver(
             f"bolt://127.0.0.1:{bolt}", auth=("neo4j", ""),
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF)
-        print(f"scale {args.scale}: {n} records, kb import batch "
-              f"{args.batch_size or 'default'}", flush=True)
+        print(f"scale {args.scale}: {n} records", flush=True)
         try:
             for rnd in range(1, args.repeat + 1):
                 before = imports.state(driver)
                 floor_s, _ = imports.timed(imports.floor_import, driver, synth)
                 imports.wipe_synth(driver, before[1])
                 line = f"round {rnd}: floor {n / floor_s:,.0f} rec/s ({floor_s:.1f} s)"
-                checkouts = [("kb import", ROOT)]
+                checkouts = [(f"kb import{f' batch {b}' if b else ''}", ROOT, b)
+                             for b in args.batch_size]
                 if args.compare:
-                    checkouts.append((f"kb import of {args.compare}", args.compare.resolve()))
-                for i, (name, checkout) in enumerate(checkouts):
-                    kb_s, _ = imports.timed(kb_import, synth, args.batch_size, checkout)
+                    checkouts.append((f"kb import of {args.compare}", args.compare.resolve(),
+                                      None))
+                for i, (name, checkout, batch) in enumerate(checkouts):
+                    kb_s, _ = imports.timed(kb_import, synth, batch, checkout)
                     last = rnd == args.repeat and i == len(checkouts) - 1
                     if not (args.keep_last and last):
                         left = imports.wipe_synth(driver, before[1])
