@@ -39,7 +39,11 @@ from kb.ingest import (
 )
 from kb.queries import entities as entity_queries
 
-BATCH_SIZE = 5_000  # records per write transaction (docs/performance.md: how it was chosen)
+# Records per write transaction. Chosen by measurement (tools/bench/import_only.py --scale 10
+# --batch-size 5000 10000 2500, 2026-11-26, a shared 2-core box): 2,500 was clearly slower
+# (127 s and 137 s against 85 s and 75 s for 5,000); 10,000 was 64 s then 101 s, no steady
+# gain for twice the transaction memory (an 85k-record transaction ran out of it). Kept 5,000.
+BATCH_SIZE = 5_000
 MAX_LISTED = 1_000  # errors listed at most; the count says how many there were
 SPILLS = ("sources", "entities", "relations")
 Tick = Callable[[int], None]

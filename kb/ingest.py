@@ -204,8 +204,12 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     only the command line (SYSTEM) may create or change entities of read-only kinds.
     `pending`: kinds of ids that earlier batches of a dry run would have written.
     """
-    known = {**(pending or {}), **write_queries.lock_kinds_of(tx, referenced_ids(batch))}
-    existing = entity_queries.kinds_of(tx, sorted(batch.kinds))
+    # one statement for both: the kinds of what the records refer to and of their own ids
+    # (those that exist are locked too: the MERGE below would lock the ones it changes)
+    referenced = referenced_ids(batch)
+    stored = write_queries.lock_kinds_of(tx, [*referenced, *batch.kinds])
+    known = {**(pending or {}), **{i: stored[i] for i in referenced if i in stored}}
+    existing = {i: stored[i] for i in batch.kinds if i in stored}
     clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
                 "message": f"id already used by a {existing[i]}"}
                for i, kind in batch.kinds.items() if existing.get(i, kind) != kind]
@@ -218,7 +222,7 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     for label, items in batch.entities.items():
         rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
         merged = _merge(tx, label, rows, entity_queries.stored_entities,
-                        write_queries.upsert_entities, report, stamp, dry_run)
+                        write_queries.merge_entities, report, stamp, dry_run)
         if merged and who != SYSTEM and get_model().entities[label].read_only:
             raise Conflict(f"{label} is read-only: records may repeat its entities unchanged "
                            "but not create or change them", errors=[
@@ -233,7 +237,7 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
             rows.append({"id": props["id"], "from": rel["from"], "to": rel["to"],
                          "props": props})
         changes += _merge(tx, rtype, rows, entity_queries.stored_relations,
-                          write_queries.upsert_relations, report, stamp, dry_run)
+                          write_queries.merge_relations, report, stamp, dry_run)
         if not dry_run:
             check_acyclic(tx, rtype, [r["from"] for r in rows])
     if not dry_run:
@@ -245,13 +249,24 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
 
 def _merge(tx: neo4j.ManagedTransaction, kind: str, rows: list[dict[str, Any]],
            stored_of: Callable[..., dict[str, dict[str, Any]]],
-           upsert: Callable[..., dict[str, str]], report: Report, stamp: str,
+           merge: Callable[..., write_queries.Merged], report: Report, stamp: str,
            dry_run: bool) -> list[dict[str, Any]]:
-    """Write one kind's (or type's) rows; count outcomes; return their audit entries."""
-    stored = stored_of(tx, kind, [r["id"] for r in rows])
-    outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
-    if not dry_run:
-        upsert(tx, kind, rows, stamp)
+    """Write one kind's (or type's) rows; count outcomes; return their audit entries.
+
+    A write learns outcomes and what updates replace from the MERGE itself (one round trip);
+    only a dry run, which writes nothing, reads the stored rows to tell them.
+    """
+    if dry_run:
+        stored = stored_of(tx, kind, [r["id"] for r in rows])
+        outcomes = {r["id"]: _outcome(stored.get(r["id"]), r["props"]) for r in rows}
+    else:
+        outcomes, stored = {}, {}
+        # a row repeated in the batch: its first outcome is the one against the store
+        for i, outcome, before in merge(tx, kind, rows, stamp):
+            if i not in outcomes:
+                outcomes[i] = outcome
+                if before is not None:
+                    stored[i] = before
     report.add(kind, outcomes)
     return _changes(kind, rows, stored, outcomes)
 

@@ -17,6 +17,8 @@ from kb.queries.entities import label_of
 
 MAX_CYCLE = 50  # deeper than any real hierarchy; bounds the cycle check's walk
 Outcomes = dict[str, str]  # id -> created | updated | unchanged | stale
+# per row, in order: (id, outcome, the stored properties before an update, else None)
+Merged = list[tuple[str, str, dict[str, Any] | None]]
 
 
 def _entity_upsert_query(label: str) -> str:
@@ -30,18 +32,28 @@ def _entity_upsert_query(label: str) -> str:
               WHEN n.content_hash = row.props.content_hash THEN 'unchanged'
               WHEN created_at IS NULL THEN 'created'
               ELSE 'updated' END AS outcome
+    // the stored properties an outcome of updated overwrites, for the audit trail
+    WITH n, row, created_at, version, outcome,
+         CASE WHEN outcome = 'updated' THEN properties(n) END AS before
     FOREACH (_ IN CASE WHEN outcome IN ['created', 'updated'] THEN [1] ELSE [] END |
         SET n = row.props, n.created_at = coalesce(created_at, $now),
             n.updated_at = $now, n.version = version + 1)
-    RETURN row.id AS id, outcome, n.version AS version
+    RETURN row.id AS id, outcome, before
     """
+
+
+def merge_entities(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]],
+                   now: str) -> Merged:
+    """MERGE entities of one kind; rows are {id, props, expected?}; outcomes and the
+    properties each updated entity had before."""
+    result = tx.run(trusted(_entity_upsert_query(label)), rows=rows, now=now)
+    return [(r["id"], r["outcome"], r["before"]) for r in result]
 
 
 def upsert_entities(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]],
                     now: str) -> Outcomes:
     """MERGE entities of one kind; rows are {id, props, expected?}."""
-    result = tx.run(trusted(_entity_upsert_query(label)), rows=rows, now=now)
-    return {r["id"]: r["outcome"] for r in result}
+    return {i: outcome for i, outcome, _ in merge_entities(tx, label, rows, now)}
 
 
 def _relation_upsert_query(rtype: str) -> str:
@@ -54,17 +66,26 @@ def _relation_upsert_query(rtype: str) -> str:
     WITH r, row, r.created_at AS created_at,
          CASE WHEN r.content_hash = row.props.content_hash THEN 'unchanged'
               WHEN r.created_at IS NULL THEN 'created' ELSE 'updated' END AS outcome
+    WITH r, row, created_at, outcome,
+         CASE WHEN outcome = 'updated' THEN properties(r) END AS before
     FOREACH (_ IN CASE WHEN outcome = 'unchanged' THEN [] ELSE [1] END |
         SET r = row.props, r.created_at = coalesce(created_at, $now), r.updated_at = $now)
-    RETURN row.props.id AS id, outcome
+    RETURN row.props.id AS id, outcome, before
     """
+
+
+def merge_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[str, Any]],
+                    now: str) -> Merged:
+    """MERGE relations of one type; rows are {from, to, props}; both ends must exist;
+    outcomes and the properties each updated relation had before."""
+    result = tx.run(trusted(_relation_upsert_query(rtype)), rows=rows, now=now)
+    return [(r["id"], r["outcome"], r["before"]) for r in result]
 
 
 def upsert_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[str, Any]],
                      now: str) -> Outcomes:
     """MERGE relations of one type; rows are {from, to, props}; both ends must exist."""
-    result = tx.run(trusted(_relation_upsert_query(rtype)), rows=rows, now=now)
-    return {r["id"]: r["outcome"] for r in result}
+    return {i: outcome for i, outcome, _ in merge_relations(tx, rtype, rows, now)}
 
 
 def delete_entity(tx: neo4j.ManagedTransaction, label: str, entity_id: str
