@@ -256,16 +256,24 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="threads in the mix")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kb-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--report-only", action="store_true", help="measure nothing: write "
+                        "the document again from the figures a run left in --workdir")
     args = parser.parse_args()
     results = []
     for scale in args.scales:
+        saved = args.workdir / f"scale-{scale}.json"
+        if args.report_only:
+            results.append(json.loads(saved.read_text()))
+            continue
         started = time.monotonic()
         fig = Scale(scale, args.workdir, args).run()
         fig["wall_s"] = time.monotonic() - started
         results.append(fig)
         print(report.table(fig), flush=True)
-        (args.workdir / f"scale-{scale}.json").write_text(json.dumps(fig, indent=1))
+        saved.write_text(json.dumps(fig, indent=1))
     command = "make bench SCALES=\"" + " ".join(map(str, args.scales)) + "\""
+    if args.pagecache_ab:
+        command += f' BENCH_ARGS="--pagecache-ab {args.pagecache_ab}"'
     args.out.write_text(report.document(results, command))
     print(f"wrote {args.out}")
 
