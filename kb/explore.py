@@ -215,16 +215,7 @@ def gaps(db: Database, theatre: str | None, domain: str | None, asof: str,
     places = below(db, [theatre])[theatre] if theatre else None
     present = db.read_tx(lambda tx: explore_queries.contested(tx, places, domain,
                                                               asof_params(asof)))
-    groups: dict[tuple[str, str], dict[str, dict[str, list[dict[str, Any]]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list)))
-    for row in present:
-        if row["state"] is not None:
-            party = row["state"] if level == "state" else row["force"]
-            groups[(row["theatre"], row["domain"])][party][row["force"]].append(row)
-    # every pair of parties of different states, then `between` for all of them in one read
-    pairs = sorted({(p1, p2) for parties in groups.values()
-                    for p1, p2 in itertools.combinations(sorted(parties), 2)
-                    if _first_row(parties[p1])["state"] != _first_row(parties[p2])["state"]})
+    groups, pairs = contested_pairs(present, level)
     actors = sorted({p for pair in pairs for p in pair})
     known = between_pairs(db, "Mechanism", actors, asof, pairs) if pairs else {}
     found = []
@@ -250,6 +241,25 @@ def gaps(db: Database, theatre: str | None, domain: str | None, asof: str,
                  "domains": sorted(d["id"] for d in m["domains"])} for m in existing]
             found.append(gap)
     return found
+
+
+Groups = dict[tuple[str, str], dict[str, dict[str, list[dict[str, Any]]]]]
+
+
+def contested_pairs(present: list[dict[str, Any]], level: str
+                    ) -> tuple[Groups, list[tuple[str, str]]]:
+    """The presence rows grouped by (theatre, domain), then party (a State, or a Force at
+    level=force), then force; and every pair of parties of different states met in a group,
+    for which `gaps` asks `between` (all in one read)."""
+    groups: Groups = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for row in present:
+        if row["state"] is not None:
+            party = row["state"] if level == "state" else row["force"]
+            groups[(row["theatre"], row["domain"])][party][row["force"]].append(row)
+    pairs = sorted({(p1, p2) for parties in groups.values()
+                    for p1, p2 in itertools.combinations(sorted(parties), 2)
+                    if _first_row(parties[p1])["state"] != _first_row(parties[p2])["state"]})
+    return groups, pairs
 
 
 def _first_row(forces: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
