@@ -32,6 +32,16 @@ def change(op: str, kind: str, target: str, before: dict[str, Any] | None,
             "after": json.dumps(new, ensure_ascii=False, sort_keys=True)}
 
 
+def after_text(after: dict[str, Any]) -> str:
+    """The `after` of a create entry, as `change` writes it."""
+    return json.dumps(_visible(after), ensure_ascii=False, sort_keys=True)
+
+
+def created(kind: str, target: str, after: str) -> dict[str, Any]:
+    """The entry of a create whose `after` text (after_text) was worked out beforehand."""
+    return {"op": "create", "kind": kind, "target": target, "before": "{}", "after": after}
+
+
 def record(tx: neo4j.ManagedTransaction, who: Caller, at: str,
            changes: list[dict[str, Any]]) -> None:
     """Append the changes of this transaction to the trail, attributed to `who`."""

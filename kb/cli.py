@@ -236,7 +236,10 @@ def keys_revoke(key_id: str) -> None:
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-def import_(path: Path, dry_run: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=lambda: os.cpu_count() or 1,
+              show_default="the number of CPUs",
+              help="Processes that check the records (1: check in this process).")
+def import_(path: Path, dry_run: bool, workers: int) -> None:
     """Import a file or a directory of records (YAML, JSON, NDJSON) of any size: every record
     is checked before the first write, then written in batches (a rerun completes a failed
     import; docs/import.md)."""
@@ -258,7 +261,8 @@ def import_(path: Path, dry_run: bool) -> None:
                 progress.update(writing, total=total, visible=True)
             progress.advance(writing, n)
 
-        report = import_paths(db, files, dry_run=dry_run, on_check=checked, on_write=written)
+        report = import_paths(db, files, dry_run=dry_run, on_check=checked, on_write=written,
+                              workers=workers)
     click.echo(report.summary())
 
 

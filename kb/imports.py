@@ -9,14 +9,20 @@ The contract (docs/import.md, in short):
    batch its own transaction. Writes MERGE on ids and compare content hashes, so a batch
    written twice changes nothing: if the database fails part-way, the batches before the
    failure stay, none is duplicated, and running the same import again completes it.
-Validated records wait in spill files (NDJSON, in loading order) between the two steps.
+Validated records wait in spill files (NDJSON, in loading order) between the two steps,
+prepared for writing (their properties and audit text worked out), so the write step only
+sends them. Checking may spread over worker processes (`workers`); the write step reads the
+next batch while the database writes the current one.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -29,9 +35,11 @@ from kb.auth import SYSTEM, Caller
 from kb.db import Database
 from kb.errors import Conflict, ImportInterrupted, ValidationFailed
 from kb.ingest import (
+    PROPS,
     Batch,
     Report,
     check_references,
+    prepare,
     read_file,
     referenced_ids,
     validate_records,
@@ -46,25 +54,36 @@ from kb.queries import entities as entity_queries
 BATCH_SIZE = 5_000
 MAX_LISTED = 1_000  # errors listed at most; the count says how many there were
 SPILLS = ("sources", "entities", "relations")
+REFERENCES = "references"  # spill of what each record refers to (for the check's 2nd pass)
+# the fields of a record that refer to other entities (kb.ingest.check_references)
+REFERRING = ("entity", "origin", "id", "type", "from", "to", "_origin", "sources",
+             "status_history")
 Tick = Callable[[int], None]
 
 
 def records_of(path: Path, label: str | None = None) -> Iterator[tuple[str, Any]]:
-    """(origin, record) pairs of one file; NDJSON is read a line at a time. The origin is
-    `<file name>:<line>`, or `<label> <line>` when a label is given (an uploaded body)."""
+    """(origin, record) pairs of one file; an NDJSON record comes as its line of text (see
+    `parsed`), read a line at a time. The origin is `<file name>:<line>`, or `<label> <line>`
+    when a label is given (an uploaded body)."""
     if path.suffix != ".ndjson":
         yield from read_file(path)
         return
     with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):
-            origin = f"{label} {n}" if label else f"{path.name}:{n}"
             if line.strip():
-                try:
-                    yield origin, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield origin, Unreadable(f"not valid JSON: {exc.msg}")
-                except RecursionError:
-                    yield origin, Unreadable("nested too deeply")
+                yield (f"{label} {n}" if label else f"{path.name}:{n}"), line
+
+
+def parsed(item: Any) -> Any:
+    """The record of an NDJSON line (an Unreadable if it is none); other records as they are."""
+    if not isinstance(item, str):
+        return item
+    try:
+        return json.loads(item)
+    except json.JSONDecodeError as exc:
+        return Unreadable(f"not valid JSON: {exc.msg}")
+    except RecursionError:
+        return Unreadable("nested too deeply")
 
 
 @dataclass
@@ -88,7 +107,8 @@ class Checked:
     spill: Path
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SPILLS, 0))
     kinds: dict[str, str] = field(default_factory=dict)  # id -> kind, in the file
-    digests: dict[str, int] = field(default_factory=dict)  # id -> hash of its record
+    referenced: set[str] = field(default_factory=set)  # ids the records refer to
+    digests: dict[str, str] = field(default_factory=dict)  # id -> content hash of its record
 
     @property
     def total(self) -> int:
@@ -96,21 +116,25 @@ class Checked:
 
 
 def check(db: Database, paths: list[Path], spill: Path, tick: Tick = lambda n: None,
-          label: str | None = None) -> Checked:
+          label: str | None = None, workers: int = 1) -> Checked:
     """Validate every record and resolve every reference; write nothing to the database.
 
+    `workers` > 1 validates chunks in that many processes (results are taken in file order,
+    so what is reported and spilled does not depend on it).
     Raises ValidationFailed (invalid records) or Conflict (clashes, missing references),
     listing every problem with its origin.
     """
     checked, errors, clashes = Checked(spill), [], []
-    outs = {name: (spill / f"{name}.ndjson").open("w", encoding="utf-8") for name in SPILLS}
+    outs = {name: (spill / f"{name}.ndjson").open("w", encoding="utf-8")
+            for name in (*SPILLS, REFERENCES)}
+    items = (item for path in paths for item in records_of(path, label))
     try:
-        for path in paths:
-            for chunk in chunks(records_of(path, label), BATCH_SIZE):
-                invalid, clashing = _validate_chunk(chunk, checked, outs)
+        with _pool(workers) as pool:
+            for result in _in_order(pool, check_chunk, chunks(items, BATCH_SIZE), workers):
+                invalid, clashing, size = _take(result, checked, outs)
                 errors += invalid
                 clashes += clashing
-                tick(len(chunk))
+                tick(size)
     finally:
         for out in outs.values():
             out.close()
@@ -124,42 +148,105 @@ def check(db: Database, paths: list[Path], spill: Path, tick: Tick = lambda n: N
     return checked
 
 
+def _pool(workers: int) -> Executor:
+    # fork: the workers start with the model and schemas loaded, and touch no connection
+    if workers > 1:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(1)
+
+
+def _in_order(pool: Executor, work: Callable[[Any], Any], items: Iterable[Any],
+              workers: int) -> Iterator[Any]:
+    """work(item) for each item, run in the pool with a few items ahead (memory stays
+    bounded), results in the items' order."""
+    ahead: deque[Future[Any]] = deque()
+    for item in items:
+        ahead.append(pool.submit(work, item))
+        if len(ahead) > workers:
+            yield ahead.popleft().result()
+    while ahead:
+        yield ahead.popleft().result()
+
+
+def prefetched(items: Iterator[Any]) -> Iterator[Any]:
+    """The items, the next one taken (read, decoded) in a thread while the caller works on
+    the current one: the thread runs while the caller waits on the database."""
+    end = object()
+    with ThreadPoolExecutor(1, thread_name_prefix="kb-import-read") as reader:
+        ahead = reader.submit(next, items, end)
+        while (item := ahead.result()) is not end:
+            ahead = reader.submit(next, items, end)
+            yield item
+
+
+@dataclass
+class ChunkResult:
+    """One chunk, validated and prepared (kb.ingest.prepare) in a worker."""
+
+    size: int
+    errors: list[dict[str, str]]
+    duplicates: list[dict[str, str]]
+    # (kind, id, content hash, spill line, references line) of each entity, in order
+    entities: list[tuple[str, str, str, str, str]]
+    relations: list[tuple[str, str]]  # (spill line, references line)
+    referenced: list[str]  # ids the chunk refers to, other than its own
+
+
+def check_chunk(chunk: list[tuple[str, Any]]) -> ChunkResult:
+    """Validate and prepare one chunk of (origin, record or NDJSON line) (runs in a worker)."""
+    records = [(origin, parsed(item)) for origin, item in chunk]
+    errors = [{"record": o, "field": "_schema", "location": "record", "message": r.message}
+              for o, r in records if isinstance(r, Unreadable)]
+    batch, invalid = validate_records([(o, r) for o, r in records
+                                       if not isinstance(r, Unreadable)])
+    entities = []
+    for kind, items in batch.entities.items():
+        for data in items:
+            record = {"entity": kind, "origin": batch.origin[data["id"]], **data}
+            row = {"entity": kind, "origin": batch.origin[data["id"]], **prepare(kind, data)}
+            entities.append((kind, data["id"], row[PROPS]["content_hash"], _line(row),
+                             _references(record)))
+    relations = [(_line(prepare(rtype, rel)), _references(rel))
+                 for rtype, rels in batch.relations.items() for rel in rels]
+    return ChunkResult(len(chunk), errors + invalid, batch.duplicates, entities, relations,
+                       referenced_ids(batch))
+
+
+def _references(record: dict[str, Any]) -> str:
+    return _line({k: v for k, v in record.items() if k in REFERRING})
+
+
+def _take(result: ChunkResult, checked: Checked, outs: dict[str, Any]
+          ) -> tuple[list[dict[str, str]], list[dict[str, str]], int]:
+    """Spill a checked chunk; (invalid records, records clashing with another one, size)."""
+    clashes = list(result.duplicates)
+    checked.referenced.update(result.referenced)
+    for kind, rid, digest, line, references in result.entities:
+        if rid in checked.kinds:
+            if checked.digests[rid] != digest or checked.kinds[rid] != kind:
+                clashes.append({"record": f"{json.loads(line)['origin']} ({rid})",
+                                "field": "id", "location": "record",
+                                "message": "the same id with other contents earlier"})
+            continue  # the same record again
+        checked.kinds[rid], checked.digests[rid] = kind, digest
+        spill = "sources" if kind == "Source" else "entities"
+        outs[spill].write(line)
+        outs[REFERENCES].write(references)
+        checked.counts[spill] += 1
+    for line, references in result.relations:
+        outs["relations"].write(line)
+        outs[REFERENCES].write(references)
+    checked.counts["relations"] += len(result.relations)
+    return result.errors, clashes, result.size
+
+
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def _count(errors: list[Any], what: str) -> str:
     listed = "" if len(errors) <= MAX_LISTED else f" (the first {MAX_LISTED} are listed)"
     return f"{len(errors)} {what}{listed}; nothing was written"
-
-
-def _validate_chunk(chunk: list[tuple[str, Any]], checked: Checked, outs: dict[str, Any]
-                    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(invalid records, records clashing with another one); spills the valid ones."""
-    unreadable = [(o, r) for o, r in chunk if isinstance(r, Unreadable)]
-    errors = [{"record": o, "field": "_schema", "location": "record", "message": r.message}
-              for o, r in unreadable]
-    batch, invalid = validate_records([(o, r) for o, r in chunk if not isinstance(r, Unreadable)])
-    errors += invalid
-    clashes = list(batch.duplicates)
-    for label, items in batch.entities.items():
-        for data in items:
-            digest = hash(json.dumps(data, sort_keys=True))
-            if data["id"] in checked.kinds:
-                if checked.digests[data["id"]] != digest or checked.kinds[data["id"]] != label:
-                    clashes.append({"record": f"{batch.origin[data['id']]} ({data['id']})",
-                                   "field": "id", "location": "record",
-                                   "message": "the same id with other contents earlier"})
-                continue  # the same record again
-            checked.kinds[data["id"]], checked.digests[data["id"]] = label, digest
-            spill = "sources" if label == "Source" else "entities"
-            _spill(outs[spill], {"entity": label, "origin": batch.origin[data["id"]], **data})
-            checked.counts[spill] += 1
-    for rels in batch.relations.values():
-        for rel in rels:
-            _spill(outs["relations"], rel)
-            checked.counts["relations"] += 1
-    return errors, clashes
-
-
-def _spill(out: Any, record: dict[str, Any]) -> None:
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def spilled(checked: Checked, name: str) -> Iterator[dict[str, Any]]:
@@ -185,19 +272,14 @@ def batch_of(records: list[dict[str, Any]]) -> Batch:
 
 def _resolve(db: Database, checked: Checked) -> list[dict[str, str]]:
     """Problems with references: ends and citations missing or of the wrong kind."""
-    outside = set()
-    for name in SPILLS:
-        for records in chunks(spilled(checked, name), BATCH_SIZE):
-            outside |= {i for i in referenced_ids(batch_of(records)) if i not in checked.kinds}
-    stored = _stored_kinds(db, sorted(outside))
-    known = {**stored, **checked.kinds}
+    outside = sorted(i for i in checked.referenced if i not in checked.kinds)
+    known = {**_stored_kinds(db, outside), **checked.kinds}
     problems = [{"record": f"({i})", "field": "id", "location": "record",
                  "message": f"id already used by a {kind}"}
                 for i, kind in _stored_kinds(db, list(checked.kinds)).items()
                 if kind != checked.kinds[i]]
-    for name in SPILLS:
-        for records in chunks(spilled(checked, name), BATCH_SIZE):
-            problems += check_references(batch_of(records), known)
+    for records in chunks(spilled(checked, REFERENCES), BATCH_SIZE):
+        problems += check_references(batch_of(records), known)
     return problems
 
 
@@ -214,11 +296,12 @@ def write(db: Database, checked: Checked, *, dry_run: bool = False, who: Caller 
     report, done = Report(dry_run=dry_run), 0
     # one stream in loading order, so an import of up to BATCH_SIZE records is one transaction
     in_order = (record for name in SPILLS for record in spilled(checked, name))
-    for records in chunks(in_order, BATCH_SIZE):
+    batches = ((len(records), batch_of(records)) for records in chunks(in_order, BATCH_SIZE))
+    # the next batch is read and decoded while the database writes this one
+    for size, batch in prefetched(batches):
         try:
             # a dry run writes nothing, so what earlier batches hold must be known
-            part = db.write_tx(partial(write_batch, batch=batch_of(records),
-                                       dry_run=dry_run, who=who,
+            part = db.write_tx(partial(write_batch, batch=batch, dry_run=dry_run, who=who,
                                        pending=checked.kinds if dry_run else None))
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             raise ImportInterrupted(
@@ -226,15 +309,16 @@ def write(db: Database, checked: Checked, *, dry_run: bool = False, who: Caller 
                 f"written ({getattr(exc, 'code', None) or type(exc).__name__}); nothing "
                 "was duplicated: run the same import again to complete it") from exc
         report.counts.update(part.counts)
-        done += len(records)
-        tick(len(records))
+        done += size
+        tick(size)
     return report
 
 
 def import_paths(db: Database, paths: list[Path], *, dry_run: bool = False,
                  who: Caller = SYSTEM, on_check: Tick = lambda n: None,
-                 on_write: Tick = lambda n: None, label: str | None = None) -> Report:
+                 on_write: Tick = lambda n: None, label: str | None = None,
+                 workers: int = 1) -> Report:
     """Check, then write, the records of the files (see the module for the contract)."""
     with tempfile.TemporaryDirectory(prefix="kb-import-") as spill:
-        checked = check(db, paths, Path(spill), on_check, label)
+        checked = check(db, paths, Path(spill), on_check, label, workers)
         return write(db, checked, dry_run=dry_run, who=who, tick=on_write)

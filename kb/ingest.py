@@ -35,6 +35,8 @@ from kb.store import check_acyclic, cited_sources, end_problems, source_problems
 
 # Kinds that are not facts needing a citation: sources themselves, and the fixed domains.
 UNSOURCED = ("Source", "Domain")
+# keys of a prepared record (kb.ingest.prepare): its properties, its audit `after` text
+PROPS, AFTER = "_props", "_after"
 
 
 @dataclass
@@ -220,7 +222,8 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
                        "was written", errors=errors)
     report, stamp, changes = Report(dry_run=dry_run), now(), []
     for label, items in batch.entities.items():
-        rows = [{"id": d["id"], "props": entity_props(d)} for d in items]
+        rows = [{"id": d["id"], "props": d.get(PROPS) or entity_props(d), AFTER: d.get(AFTER)}
+                for d in items]
         merged = _merge(tx, label, rows, entity_queries.stored_entities,
                         write_queries.merge_entities, report, stamp, dry_run)
         if merged and who != SYSTEM and get_model().entities[label].read_only:
@@ -233,9 +236,9 @@ def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
     for rtype, rels in batch.relations.items():
         rows = []
         for rel in rels:
-            props = relation_props(rtype, {k: v for k, v in rel.items() if k != "_origin"})
+            props = rel.get(PROPS) or relation_props(rtype, _data_of(rel))
             rows.append({"id": props["id"], "from": rel["from"], "to": rel["to"],
-                         "props": props})
+                         "props": props, AFTER: rel.get(AFTER)})
         changes += _merge(tx, rtype, rows, entity_queries.stored_relations,
                           write_queries.merge_relations, report, stamp, dry_run)
         if not dry_run:
@@ -280,10 +283,37 @@ def _outcome(stored: dict[str, Any] | None, props: dict[str, Any]) -> str:
 def _changes(kind: str, rows: list[dict[str, Any]], stored: dict[str, dict[str, Any]],
              outcomes: dict[str, str]) -> list[dict[str, Any]]:
     ops = {"created": "create", "updated": "update"}
-    return [audit.change(ops[outcomes[r["id"]]], kind, r["id"], stored.get(r["id"]),
-                         {**r["props"], **({"from": r["from"], "to": r["to"]} if "from" in r
-                                           else {})})
-            for r in rows if outcomes[r["id"]] in ops]
+    changes = []
+    for r in rows:
+        op = ops.get(outcomes[r["id"]])
+        if op == "create" and r.get(AFTER) is not None:  # prepared off the write's path
+            changes.append(audit.created(kind, r["id"], r[AFTER]))
+        elif op:
+            changes.append(audit.change(op, kind, r["id"], stored.get(r["id"]), _after(r)))
+    return changes
+
+
+def _after(row: dict[str, Any]) -> dict[str, Any]:
+    """What a row holds after the write, as the audit trail shows it (ends included)."""
+    ends = {"from": row["from"], "to": row["to"]} if "from" in row else {}
+    return {**row["props"], **ends}
+
+
+def _data_of(rel: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in rel.items() if not k.startswith("_")}
+
+
+def prepare(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A validated record with what writing it needs worked out ahead: its properties and
+    the audit entry's `after` should it be created (imports do this while checking, in
+    parallel, so the write step only sends them)."""
+    if kind in get_model().entities:
+        props = entity_props(data)
+        row = {"props": props}
+    else:
+        props = relation_props(kind, _data_of(data))
+        row = {"props": props, "from": data["from"], "to": data["to"]}
+    return {**data, PROPS: props, AFTER: audit.after_text(_after(row))}
 
 
 def load_records(db: Database, records: Iterable[tuple[str, Any]], *,

@@ -155,3 +155,33 @@ def test_an_import_audits_creates_whole_and_updates_by_changed_field(
     assert rel[0][2]["note"] == "first" and rel[0][2]["from"] == "a1", rel
     # (the ends are no stored properties: an update names them in `after`, as it always did)
     assert rel[1][1:] == ({"note": "first"}, {"from": "a1", "note": "second", "to": "a2"}), rel
+
+
+def test_checking_in_worker_processes_reports_and_writes_as_one_process(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB, monkeypatch: pytest.MonkeyPatch) -> None:
+    # chunks of 10 spread over two processes: what is listed, in what order, and what is
+    # written must not depend on the number of workers
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    good = [*chain(30), e("Force", "u5", kind="unit")]  # the same record again: written once
+    bad = [*good, e("Force", "u7", kind="unit", name="Other"),  # clashes with an earlier one
+           r("PART_OF", "u29", "nowhere"), e("Force", "x", kind="navy"),
+           r("PART_OF", "u3", "u9", nonsense="field")]
+    path = ndjson(tmp_path / "bad.ndjson", bad)
+    outs = [run(["import", str(path), "--workers", n], neo4j_uri, tmp_path) for n in "12"]
+    assert outs[0][0] == outs[1][0] == 1, outs
+    errors = [[x for x in out.splitlines() if "bad.ndjson" in x] for _, out in outs]
+    assert errors[0] == errors[1] and len(errors[0]) == 2, errors  # the invalid records
+    assert "bad.ndjson:63 (x): kind:" in errors[0][0], errors
+    clashing = [x for x in bad if x != e("Force", "x", kind="navy") and "nonsense" not in x]
+    path = ndjson(tmp_path / "clash.ndjson", clashing)
+    outs = [run(["import", str(path), "--workers", n], neo4j_uri, tmp_path) for n in "12"]
+    listed = [[x for x in out.splitlines() if "clash.ndjson" in x or "Error" in x]
+              for _, out in outs]
+    assert listed[0] == listed[1] and len(listed[0]) == 3 and outs[1][0] == 1, outs
+    assert "clash.ndjson:61 (u7): id: the same id with other contents earlier" in outs[0][1]
+    assert "no entity with id 'nowhere'" in outs[0][1]
+    before = empty_kb.counts()
+    code, out = run(["import", str(ndjson(tmp_path / "good.ndjson", good)), "--workers", "2"],
+                    neo4j_uri, tmp_path)
+    assert code == 0, out
+    assert empty_kb.counts() == (before[0] + 30, before[1] + 29)
