@@ -85,3 +85,46 @@ def test_coverage_of_parties_is_the_coverage_of_those_party_to_something(
         expected = {p: way for p, way in full[actor].items() if p in party_to}
         assert parties[actor] == expected, actor
     assert sum(len(full[a]) for a in actors) > sum(len(parties[a]) for a in actors) > 0
+
+
+def test_upserts_report_every_row_though_created_rows_are_only_counted(
+        db: Database, empty_kb: KB) -> None:
+    from kb.errors import Conflict
+    from kb.queries import writes
+    from kb.records import entity_props, relation_props
+
+    def entity(i: str, name: str) -> dict[str, Any]:
+        return {"id": i, "props": entity_props({"id": i, "name": name, "kind": "unit"})}
+
+    def rel(a: str, b: str, note: str) -> dict[str, Any]:
+        props = relation_props("PART_OF", {"from": a, "to": b, "note": note})
+        return {"id": props["id"], "from": a, "to": b, "props": props}
+
+    now = "2026-11-26T00:00:00Z"
+    first = db.write_tx(lambda tx: writes.merge_entities(
+        tx, "Force", [entity("f1", "One"), entity("f2", "Two"), entity("f1", "One"),
+                      entity("f3", "Three")], now))
+    # one outcome per row, in order (kb.ingest keeps the first of a repeated id)
+    assert [(i, o) for i, o, _ in first[:2]] == [("f1", "created"), ("f2", "created")]
+    assert len(first) == 4 and first[2][0] == "f1"
+    second = db.write_tx(lambda tx: writes.merge_entities(
+        tx, "Force", [entity("f1", "One"), entity("f2", "Deux")], now))
+    assert [(i, o) for i, o, _ in second] == [("f1", "unchanged"), ("f2", "updated")]
+    assert second[1][2] is not None and second[1][2]["name"] == "Two"  # what it replaced
+    rels = db.write_tx(lambda tx: writes.merge_relations(
+        tx, "PART_OF", [rel("f1", "f2", "a"), rel("f2", "f3", "a")], now))
+    assert [o for _, o, _ in rels] == ["created", "created"]
+    rels = db.write_tx(lambda tx: writes.merge_relations(
+        tx, "PART_OF", [rel("f2", "f3", "a"), rel("f1", "f2", "b")], now))
+    assert [(i, o) for i, o, _ in rels] == [(rel("f2", "f3", "a")["id"], "unchanged"),
+                                            (rel("f1", "f2", "b")["id"], "updated")]
+    assert rels[1][2] is not None and rels[1][2]["note"] == "a"
+    # a row whose end is missing is refused whole: nothing of the statement stays
+    try:
+        db.write_tx(lambda tx: writes.merge_relations(
+            tx, "PART_OF", [rel("f3", "f1", "c"), rel("f1", "nowhere", "d")], now))
+        raise AssertionError("a missing end was not refused")
+    except Conflict as exc:
+        assert "deleted meanwhile" in str(exc)
+    left = db.read("MATCH (:Force {id: 'f3'})-[r:PART_OF]->() RETURN count(r) AS n")
+    assert left[0]["n"] == 0

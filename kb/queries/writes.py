@@ -11,6 +11,7 @@ from typing import Any
 
 import neo4j
 
+from kb.errors import Conflict
 from kb.model import ENTITY_LABEL, get_model
 from kb.queries import check_name, trusted
 from kb.queries.entities import label_of
@@ -19,6 +20,14 @@ MAX_CYCLE = 50  # deeper than any real hierarchy; bounds the cycle check's walk
 Outcomes = dict[str, str]  # id -> created | updated | unchanged | stale
 # per row, in order: (id, outcome, the stored properties before an update, else None)
 Merged = list[tuple[str, str, dict[str, Any] | None]]
+
+
+# One row back per statement: rows created (most of a bulk import) are only counted, the
+# others come with their index, outcome and replaced properties. Streaming a record per row
+# made a 5,000-row upsert about 1.5x slower (tools/bench/changes.md).
+_RETURN = """RETURN count(*) AS written,
+           collect(CASE WHEN outcome <> 'created'
+                   THEN {i: row.i, outcome: outcome, before: before} END) AS others"""
 
 
 def _entity_upsert_query(label: str) -> str:
@@ -38,7 +47,7 @@ def _entity_upsert_query(label: str) -> str:
     FOREACH (_ IN CASE WHEN outcome IN ['created', 'updated'] THEN [1] ELSE [] END |
         SET n = row.props, n.created_at = coalesce(created_at, $now),
             n.updated_at = $now, n.version = version + 1)
-    RETURN row.id AS id, outcome, before
+    {_RETURN}
     """
 
 
@@ -46,8 +55,24 @@ def merge_entities(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str
                    now: str) -> Merged:
     """MERGE entities of one kind; rows are {id, props, expected?}; outcomes and the
     properties each updated entity had before."""
-    result = tx.run(trusted(_entity_upsert_query(label)), rows=rows, now=now)
-    return [(r["id"], r["outcome"], r["before"]) for r in result]
+    return _merged(tx, _entity_upsert_query(label), rows, now)
+
+
+def _merged(tx: neo4j.ManagedTransaction, query: str, rows: list[dict[str, Any]],
+            now: str) -> Merged:
+    """Run an upsert of `rows`; per row, in order, (id, outcome, before)."""
+    # keys starting with _ are the caller's own (e.g. audit text), not for the database
+    numbered = [{**{k: v for k, v in row.items() if not k.startswith("_")}, "i": i}
+                for i, row in enumerate(rows)]
+    record = tx.run(trusted(query), rows=numbered, now=now).single()
+    if record is None or record["written"] != len(rows):
+        # a relation whose end is gone: callers lock the ends first, so only a writer that
+        # skipped the lock could get here; refuse the whole transaction rather than half-write
+        raise Conflict("an entity this write refers to was deleted meanwhile; nothing was "
+                       "written, try again")
+    others = {r["i"]: (r["outcome"], r["before"]) for r in record["others"]}
+    return [(row.get("id") or row["props"]["id"], *others.get(i, ("created", None)))
+            for i, row in enumerate(rows)]
 
 
 def upsert_entities(tx: neo4j.ManagedTransaction, label: str, rows: list[dict[str, Any]],
@@ -70,7 +95,7 @@ def _relation_upsert_query(rtype: str) -> str:
          CASE WHEN outcome = 'updated' THEN properties(r) END AS before
     FOREACH (_ IN CASE WHEN outcome = 'unchanged' THEN [] ELSE [1] END |
         SET r = row.props, r.created_at = coalesce(created_at, $now), r.updated_at = $now)
-    RETURN row.props.id AS id, outcome, before
+    {_RETURN}
     """
 
 
@@ -78,8 +103,7 @@ def merge_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[st
                     now: str) -> Merged:
     """MERGE relations of one type; rows are {from, to, props}; both ends must exist;
     outcomes and the properties each updated relation had before."""
-    result = tx.run(trusted(_relation_upsert_query(rtype)), rows=rows, now=now)
-    return [(r["id"], r["outcome"], r["before"]) for r in result]
+    return _merged(tx, _relation_upsert_query(rtype), rows, now)
 
 
 def upsert_relations(tx: neo4j.ManagedTransaction, rtype: str, rows: list[dict[str, Any]],
