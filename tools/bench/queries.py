@@ -243,6 +243,20 @@ def time_both(conn: http.client.HTTPConnection, driver: neo4j.Driver, ep: Endpoi
     return api, floor
 
 
+def time_get(conn: http.client.HTTPConnection, url: str, n: int) -> list[float]:
+    """Milliseconds of n GETs of url after warm-up (no floor: e.g. /healthz, which asks
+    no database); fails on anything but a 200."""
+    timed = []
+    for i in range(WARMUP + n):
+        start = time.perf_counter()
+        status = get(conn, url)
+        if status != 200:
+            raise RuntimeError(f"{url}: HTTP {status}")
+        if i >= WARMUP:
+            timed.append((time.perf_counter() - start) * 1000)
+    return timed
+
+
 def db_hits(driver: neo4j.Driver) -> list[tuple[str, int | str]]:
     """PROFILE database hits of each plans.py statement with its sample parameters (or the
     error Neo4j gave: PROFILE can fail where the query itself runs)."""

@@ -46,6 +46,10 @@ def table(fig: dict[str, Any]) -> str:
                      f"{f95:.1f} | {a50 / f50:.2f} |")
     mix = fig["mix"]
     workers = ", ".join(f"{m:.0f}" for m in fig["worker_rss_mb"])
+    if "healthz_ms" in fig:  # runs before this figure was taken lack it
+        lines += ["", f"- `GET /healthz` (no database): p50 {fig['healthz_ms'][0]:.2f} ms, "
+                  f"p95 {fig['healthz_ms'][1]:.2f} ms: the fixed cost of a request through "
+                  "gunicorn and Flask, part of every API p50 above"]
     lines += ["", f"- mix: {mix['requests'] / mix['seconds']:.1f} requests/s over "
               f"{mix['seconds']:.0f} s, {mix['clients']} keep-alive clients, {mix['workers']} "
               f"workers, {mix['errors']} errors",

@@ -177,6 +177,10 @@ class Scale:
                  budget_s: float) -> dict[str, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         out = {}
+        if "healthz_ms" not in self.fig:  # once a scale (not again for the page cache run)
+            # what any request costs before the database is asked: the fixed share of a p50
+            self.fig["healthz_ms"] = queries.percentiles(
+                queries.time_get(conn, "/healthz", self.args.requests))
         for name, ep in eps.items():
             api, floor = queries.time_both(conn, driver, ep, self.args.requests, budget_s)
             out[name] = {"api": queries.percentiles(api), "floor": queries.percentiles(floor),
