@@ -236,8 +236,8 @@ def keys_revoke(key_id: str) -> None:
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-@click.option("--workers", type=click.IntRange(1, 64), default=lambda: os.cpu_count() or 1,
-              show_default="the number of CPUs",
+@click.option("--workers", type=click.IntRange(1, 64),
+              default=lambda: min(os.cpu_count() or 1, 8), show_default="one per CPU, up to 8",
               help="Processes that check the records (1: check in this process).")
 def import_(path: Path, dry_run: bool, workers: int) -> None:
     """Import a file or a directory of records (YAML, JSON, NDJSON) of any size: every record
