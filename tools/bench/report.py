@@ -162,8 +162,11 @@ def document(results: list[dict[str, Any]], command: str) -> str:
         "Written by `make bench` (tools/bench/run.py); do not edit by hand, rerun instead.", "",
         "## How it was run", "", f"    {command}", "",
         "Per scale: a fresh data dir and local Neo4j, `kb schema apply`, `kb seed`, `kb synth "
-        "--scale N`; the synth records are loaded three times, the synth nodes deleted "
-        "(`DETACH DELETE` in batches) between loads: the driver floor, then "
+        "--scale N`; first a scale-1 world is written with the floor's statements and "
+        "deleted, untimed (a warm-up: the floor is timed first and would otherwise pay for "
+        "the newly started Neo4j's); then the synth records are loaded three times, the "
+        "synth nodes deleted (`DETACH DELETE` in batches) between loads: the driver floor, "
+        "then "
         "`POST /api/v1/import` (5,000 records a request, NDJSON), then `kb import` (whose "
         "result the queries then read); the import API is timed up to scale 10 only "
         "(`--api-import-up-to`: it runs the same kb.imports code as `kb import`, and at "
