@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 
 from kb.queries import audit as audit_queries
+from kb.records import INTERNAL_PROPS
 
 if TYPE_CHECKING:  # kb.auth records its key changes here: no import at run time
     from kb.auth import Caller
 
-NOT_AUDITED = ("search_key", "content_hash", "created_at", "updated_at", "version")
+NOT_AUDITED = (*INTERNAL_PROPS, "created_at", "updated_at", "version")
 
 
 def _visible(props: dict[str, Any] | None) -> dict[str, Any]:

@@ -117,14 +117,19 @@ def schema() -> None:
 
 @schema.command("apply")
 def schema_apply() -> None:
-    """Create the model's constraints and indexes (idempotent)."""
+    """Create the model's constraints and indexes, and bring stored data written by an
+    earlier version up to date (both idempotent)."""
+    from kb.migrations import migrate
     from kb.model import get_model
     from kb.queries.schema import apply_schema, schema_items
 
     with _database() as db:
         created = apply_schema(db, get_model())
+        migrated = migrate(db)
     total = len(schema_items(get_model()))
     click.echo(f"schema: {len(created)} created, {total - len(created)} already present")
+    for step, changed in migrated.items():
+        click.echo(f"migration: {step}: {changed} node(s) updated")
 
 
 @main.command("seed")

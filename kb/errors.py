@@ -128,6 +128,12 @@ class DatabaseUnavailable(KBError):
         super().__init__(detail, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+class StoreOutdated(KBError):
+    """The store lacks what this version derives on write (kb.migrations adds it)."""
+
+    status, title, slug = 503, "Service Unavailable", "store-outdated"
+
+
 class ServiceBusy(KBError):
     status, title, slug = 503, "Service Unavailable", "busy"
 

@@ -2,8 +2,11 @@
 
 Nested values (status_history) are stored as JSON text, since Neo4j properties hold only
 scalars and lists of scalars; the latest status is also stored as `status` and
-`status_since` so lists can filter on it. `search_key` holds the normalised names and
-`content_hash` lets a repeated write of the same content change nothing (no new version).
+`status_since` so lists can filter on it, and the whole history as two lists,
+`status_dates_lo` (the first day of each entry's `since`) and `status_values`, so that
+statistics can count statuses on a date in Cypher (kb.queries.stats). `search_key` holds the
+normalised names and `content_hash` lets a repeated write of the same content change nothing
+(no new version).
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from kb.model import get_model
 from kb.text import search_key
 
 SYSTEM_PROPS = ("version", "created_at", "updated_at")
-INTERNAL_PROPS = ("search_key", "content_hash")
+# derived from status_history for Cypher; stores written before them get them from
+# `kb schema apply` (kb.migrations)
+STATUS_LISTS = ("status_dates_lo", "status_values")
+INTERNAL_PROPS = ("search_key", "content_hash", *STATUS_LISTS)
 
 
 def _digest(value: Any) -> str:
@@ -40,7 +46,18 @@ def entity_props(data: dict[str, Any]) -> dict[str, Any]:
         props["status_since"] = history[-1]["since"]
     props["search_key"] = search_key(props["name"], props.get("aliases"))
     props["content_hash"] = _digest(props)
+    if history:
+        # after the hash: they only restate status_history, and stores written before them
+        # keep hashes that still match (a re-import of the same records changes nothing)
+        props.update(status_lists(history))
     return props
+
+
+def status_lists(history: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """status_history (as stored, in its order) as the lists Cypher counts statuses with:
+    `status_dates_lo`, lo() of each entry's `since`, and `status_values`, its status."""
+    return {"status_dates_lo": [lo(h["since"]) for h in history],
+            "status_values": [h["status"] for h in history]}
 
 
 def entity_out(label: str, props: dict[str, Any]) -> dict[str, Any]:

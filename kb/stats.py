@@ -29,7 +29,7 @@ from typing import Any
 
 from kb.coverage import between_pairs, first_date, status_as_of
 from kb.db import Database
-from kb.errors import Conflict, field_error
+from kb.errors import Conflict, StoreOutdated, field_error
 from kb.model import get_model
 from kb.queries import stats as stats_queries
 from kb.queries.asof import asof_params
@@ -48,7 +48,8 @@ def summary(db: Database, asof: str, domains: list[str] | None, top: int) -> dic
 
     def work(tx: Any) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]],
                                list[dict[str, Any]]]:
-        found = {label: stats_queries.items(tx, label, domains, params) for label in TABLE_KINDS}
+        found = {label: stats_queries.grouped(tx, label, domains, params)
+                 for label in TABLE_KINDS}
         return (stats_queries.counts(tx), found,
                 stats_queries.most_connected(tx, "Force", top, params))
 
@@ -56,19 +57,40 @@ def summary(db: Database, asof: str, domains: list[str] | None, top: int) -> dic
     return {
         "as_of": asof,
         "counts": [{"entity": k, "count": counts.get(k, 0)} for k in sorted(get_model().entities)],
-        "mechanisms": tables(found["Mechanism"], "Mechanism", asof),
-        "agreements": tables(found["Agreement"], "Agreement", asof),
+        "mechanisms": grouped_tables(found["Mechanism"], "Mechanism"),
+        "agreements": grouped_tables(found["Agreement"], "Agreement"),
         "most_connected": connected,
     }
 
 
+def grouped_tables(groups: list[dict[str, Any]], label: str) -> dict[str, list[dict[str, Any]]]:
+    """The four tables from the groups Cypher counted (kb.queries.stats.grouped): the same
+    answer `tables` gives from the items one by one."""
+    if any(g["stale"] for g in groups):
+        raise StoreOutdated(f"{label}s stored by an earlier version lack the status lists "
+                            "/stats counts with; run `kb schema apply` to add them")
+    vocabulary = list(get_model().vocabularies["domain"])
+    domains: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    years: Counter[str] = Counter()
+    for g in groups:
+        # the last count is of the items covering no Domain
+        domains.update(dict(zip([*vocabulary, UNKNOWN], g["domains"], strict=True)))
+        statuses[g["status"] or UNKNOWN] += g["count"]
+        kinds[g["kind"] or UNKNOWN] += g["count"]
+        years[g["year"] or UNKNOWN] += g["count"]
+    return _tables(label, domains, statuses, kinds, years)
+
+
 def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[dict[str, Any]]]:
-    """by_domain, by_status, by_kind and by_year of the items ({props, domains} rows).
+    """by_domain, by_status, by_kind and by_year of the items ({props, domains} rows of
+    kb.queries.stats.items), counted one by one: the rules in Python, which the Cypher
+    counting of `summary` is tested against.
 
     The first three list every value of the model's vocabulary (zero counts too) in model
     order, then "unknown"; by_year lists the years found, oldest first, then "unknown".
     """
-    model = get_model()
     domains: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
@@ -79,6 +101,12 @@ def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[
         statuses[status_as_of(props, asof)[1] or UNKNOWN] += 1
         kinds[props.get("kind") or UNKNOWN] += 1
         years[began_on(props)[:4] or UNKNOWN] += 1
+    return _tables(label, domains, statuses, kinds, years)
+
+
+def _tables(label: str, domains: Counter[str], statuses: Counter[str], kinds: Counter[str],
+            years: Counter[str]) -> dict[str, list[dict[str, Any]]]:
+    model = get_model()
     names = model.vocabularies["domain"]
     by_domain = [{"key": d, "name": names[d].get("name", d), "count": domains[d]}
                  for d in names]

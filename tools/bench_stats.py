@@ -66,16 +66,20 @@ def percentile(values: list[float], q: float) -> float:
 def profile() -> None:
     """Database hits of each statistics statement, under PROFILE."""
     from kb.db import Database
+    from kb.model import get_model
     from kb.queries import stats
     from kb.queries.asof import asof_params
     from kb.queries.coverage import COVERAGE, STATE_ORGANS
     from kb.settings import load_settings
 
     asof = asof_params("2026-01-01")
+    vocabulary = list(get_model().vocabularies["domain"])
     statements: list[tuple[str, str, dict[str, Any]]] = [
         ("counts", stats.counts_query(), {}),
-        ("mechanisms", stats.items_query("Mechanism"), {"domains": None, **asof}),
-        ("agreements", stats.items_query("Agreement"), {"domains": None, **asof}),
+        ("mechanisms", stats.grouped_query("Mechanism"),
+         {"domains": None, "vocabulary": vocabulary, **asof}),
+        ("agreements", stats.grouped_query("Agreement"),
+         {"domains": None, "vocabulary": vocabulary, **asof}),
         ("most connected forces", stats.connected_query("Force"),
          {"candidates": stats.CANDIDATES["Force"], **asof}),
         ("most connected states", stats.connected_query("State"),

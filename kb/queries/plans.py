@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.model import get_model
 from kb.queries import coverage, explore, hierarchy, lookup, paths, stats
 from kb.queries.asof import asof_params
 
 ASOF = asof_params("2015-10-08")
 ACTORS = ["idf", "ru-armed-forces"]
+VOCABULARY = list(get_model().vocabularies["domain"])
 
 STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("name lookup (every endpoint)", lookup.LOOKUP,
@@ -44,8 +46,10 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("match=hierarchy: below", hierarchy.BELOW, {"ids": ["RUS"]}),
     ("gaps: presence", explore.CONTESTED, {"theatre": None, "domain": None, **ASOF}),
     ("stats: counts", stats.counts_query(), {}),
-    ("stats: mechanisms", stats.items_query("Mechanism"), {"domains": None, **ASOF}),
-    ("stats: agreements", stats.items_query("Agreement"), {"domains": ["aerial"], **ASOF}),
+    ("stats: mechanisms", stats.grouped_query("Mechanism"),
+     {"domains": None, "vocabulary": VOCABULARY, **ASOF}),
+    ("stats: agreements", stats.grouped_query("Agreement"),
+     {"domains": ["aerial"], "vocabulary": VOCABULARY, **ASOF}),
     ("stats: most connected forces", stats.connected_query("Force"),
      {"candidates": stats.CANDIDATES["Force"], **ASOF}),
     ("stats/coverage: most connected states", stats.connected_query("State"),

@@ -1,8 +1,10 @@
 """Cypher of the dashboard statistics (kb.stats): counts, the items behind the tables, degrees.
 
 Every statistic reads the whole of a kind (a mechanism of any domain may count), so these
-statements start from a label, not from an index seek. The ranking of the most connected
-reads degrees from the count store and the relations of a few candidates only.
+statements start from a label, not from an index seek. The tables are counted in Cypher
+(`grouped`), from the status history as lists (kb.records.status_lists), so that only a few
+hundred grouped rows come back instead of every item with its history. The ranking of the
+most connected reads degrees from the count store and the relations of a few candidates only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import neo4j
 
 from kb.model import get_model
 from kb.queries import check_name, trusted
-from kb.queries.asof import valid_at
+from kb.queries.asof import hi_expr, lo_expr, valid_at
 
 
 def counts_query() -> str:
@@ -30,25 +32,80 @@ def counts(tx: neo4j.ManagedTransaction) -> dict[str, int]:
     return {k: int(v) for k, v in record["counts"].items()} if record else {}
 
 
-# the dates a mechanism or an agreement may start or end by (kb.coverage.status_as_of)
-_DATES = ".established_on, .signed_on, .in_force_from, .ended_on"
-
-
-def items_query(label: str) -> str:
-    """Mechanisms (or Agreements) that may have existed on the date, as the lists filter them
-    with `as_of`, each with what the tables need: kind, dates, status history and the
-    Domains it covers on the date; `$domains` (a list, or null for all) narrows them to
-    those covering any of these Domains then."""
+def _dates(label: str) -> tuple[str, str]:
+    # the start and end fields the lists' as_of filter uses for the kind
     check_name(label in ("Mechanism", "Agreement"), label)
     spec = get_model().entities[label].filters["as_of"]
     start, end = spec.start_field or "", spec.end_field or ""
     check_name(start in get_model().entities[label].fields, start)
     check_name(end in get_model().entities[label].fields, end)
+    return start, end
+
+
+def _counted(label: str) -> str:
+    # the items the tables count (as /mechanisms?as_of=D lists them), with the Domains each
+    # covers on the date, narrowed to $domains (a list, or null for all)
+    start, end = _dates(label)
     return f"""
     MATCH (n:{label})
     WHERE {valid_at('n', start, end)}
     WITH n, [(n)-[c:COVERS]->(d:Domain) WHERE {valid_at('c')} | d.id] AS domains
     WHERE $domains IS NULL OR any(d IN domains WHERE d IN $domains)
+    """
+
+
+def grouped_query(label: str) -> str:
+    """The Mechanisms (or Agreements) the tables count on the date, grouped by their status
+    then, kind and year begun, each group with its count and how many times its items
+    cover each Domain of `$vocabulary` on the date (then a last count: items covering none).
+
+    The rules are kb.stats.tables' (and kb.coverage.status_as_of's) in Cypher: the
+    status is that of the last history entry whose `since` begins by the date (lo(since) <=
+    the date's last day), none if no entry does; without a history, none, or `terminated`
+    once `ended_on` is past. The year is the first 4 characters of established_on,
+    signed_on, in_force_from or else the first entry's `since`. `stale` counts items with a
+    history stored before the lists were derived (kb.migrations adds them).
+    """
+    width = len(get_model().vocabularies["domain"])
+    # one sum per Domain of the vocabulary, by position (numbers only in the query text)
+    sums = ", ".join(f"sum(covered[{i}])" for i in range(width + 1))
+    return f"""{_counted(label)}
+    WITH n, domains, n.status_dates_lo AS los,
+         coalesce(n.established_on, n.signed_on, n.in_force_from) AS start
+    WITH n.kind AS kind, left(coalesce(start, los[0]), 4) AS year,
+         CASE WHEN los IS NOT NULL
+                THEN n.status_values[last([i IN range(0, size(los) - 1)
+                                           WHERE los[i] <= $asof_hi])]
+              WHEN start IS NOT NULL AND {lo_expr('start')} > $asof_hi THEN null
+              WHEN n.ended_on IS NOT NULL AND {hi_expr('n.ended_on')} < $asof_lo
+                THEN 'terminated'
+         END AS status,
+         los IS NULL AND n.status_history IS NOT NULL AS stale,
+         [v IN $vocabulary | size([d IN domains WHERE d = v])]
+           + [CASE WHEN domains = [] THEN 1 ELSE 0 END] AS covered
+    RETURN status, kind, year, stale, count(*) AS count, [{sums}] AS domains
+    """
+
+
+def grouped(tx: neo4j.ManagedTransaction, label: str, domains: list[str] | None,
+            params: dict[str, Any]) -> list[dict[str, Any]]:
+    """[{status, kind, year, stale, count, domains}]: the counted items of the kind in groups
+    (see grouped_query); `domains` holds a count per Domain of the model's vocabulary, in
+    its order, then the count of items covering none."""
+    result = tx.run(trusted(grouped_query(label)), domains=domains,
+                    vocabulary=list(get_model().vocabularies["domain"]), **params)
+    return [dict(r) for r in result]
+
+
+# the dates a mechanism or an agreement may start or end by (kb.coverage.status_as_of)
+_DATES = ".established_on, .signed_on, .in_force_from, .ended_on"
+
+
+def items_query(label: str) -> str:
+    """The items `grouped_query` counts, one row each with what kb.stats.tables
+    needs (kind, dates, status history, the Domains covered on the date): the reference the
+    Cypher counting is tested against, item by item in Python."""
+    return f"""{_counted(label)}
     RETURN n {{.id, .kind, .status_history, {_DATES}}} AS props, domains
     """
 

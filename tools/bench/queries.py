@@ -12,7 +12,7 @@ same read transactions and with the ids the lookups give, in the order of the se
 - graph (depth 1, 100 nodes): node, neighbours, edges_among; timeline: timeline_rows;
 - search: exact_names and search; gaps: contested (the presence gaps reads), then between
   (coverage, parties_of_targets, details) of the pairs it finds; stats: counts,
-  items of Mechanism and Agreement, most_connected Force; entity GET: get_entity.
+  grouped of Mechanism and Agreement, most_connected Force; entity GET: get_entity.
 
 /stats and /gaps answers are kept per API process by data version (kb.memo), so their rows
 time the polled case: the API answers from its memo while the floor reruns the Cypher.
@@ -133,7 +133,7 @@ def _search(text: str) -> Work:
 def _stats(params: dict[str, Any]) -> Work:
     def work(tx: neo4j.ManagedTransaction) -> Any:
         return (stats.counts(tx),
-                [stats.items(tx, k, None, params) for k in ("Mechanism", "Agreement")],
+                [stats.grouped(tx, k, None, params) for k in ("Mechanism", "Agreement")],
                 stats.most_connected(tx, "Force", 10, params))
     return work
 
