@@ -44,7 +44,8 @@ VARIED = [
     e("Agreement", "a-force", kind="protocol", in_force_from="2015",
       status_history=history(("active", "2015-01-01"))),
     e("Agreement", "a-plain", kind="memorandum", ended_on="2015-03-31"),
-    e("Agreement", "a-history-only", kind="memorandum", status_history=history(("proposed", "2014-11"))),
+    e("Agreement", "a-history-only", kind="memorandum",
+      status_history=history(("proposed", "2014-11"))),
 ]
 VARIED_COVERS = [
     r("COVERS", "h-year-month", "aerial"), r("COVERS", "h-year-month", "naval"),
