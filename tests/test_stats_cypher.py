@@ -7,6 +7,7 @@ data, and check the migration that gives older stores the lists.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from kb.queries.asof import asof_params
 from kb.records import STATUS_LISTS, status_lists
 from tests.conftest import KB
 from tests.factories import e, history, r
+from tests.test_stats import may_hold
 
 # Histories whose entries begin at the same lo() with other precisions, dates at the edges
 # of partial ones, items without history (ended or not), in no Domain, and a
@@ -152,3 +154,33 @@ def test_migration_gives_older_nodes_the_lists_once(client: FlaskClient, varied:
         assert {k: row["p"][k] for k in STATUS_LISTS} == lists
     assert migrate(db, batch=3) == {"status lists": 0}
     assert by_cypher(db, "2015-03", None) == by_python(db, "2015-03", None)
+
+
+def brute_force_ranking(db: Database, label: str, asof: str) -> list[tuple[str, int]]:
+    """Every entity of the kind with its relations valid on the date, counted in Python."""
+    rows = db.read(f"""
+        MATCH (f:{label}) OPTIONAL MATCH (f)-[r]-(:Entity)
+        RETURN f.id AS id, r.valid_from AS vf, r.valid_to AS vt, r IS NOT NULL AS related""")
+    counted: Counter[str] = Counter()
+    for row in rows:
+        counted[row["id"]] += int(row["related"] and may_hold(row["vf"], row["vt"], asof))
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+
+
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_most_connected_is_exact_through_bounds_chunks_and_growth(
+        db: Database, seeded_kb: KB, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # few candidates and small chunks: the ranking has to grow its candidates and count
+    # chunk after chunk, as at scale 100, on the seed data
+    monkeypatch.setattr(stats_queries, "CANDIDATES", {"Force": 2, "State": 2})
+    monkeypatch.setattr(stats_queries, "CHUNK", chunk)
+    for label in ("Force", "State"):
+        for asof in ("1990", "2015-10", "2024-06-30"):
+            expected = brute_force_ranking(db, label, asof)
+            for top in (1, 4, 12):
+                got = db.read_tx(lambda tx, label=label, asof=asof, top=top:
+                                 stats_queries.most_connected(tx, label, top,
+                                                              asof_params(asof)))
+                assert [(g["id"], g["relations"]) for g in got] == expected[:top], (
+                    label, asof, top)
+                assert all(g["entity"] == label for g in got)

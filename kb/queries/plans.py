@@ -50,10 +50,14 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
      {"domains": None, "vocabulary": VOCABULARY, **ASOF}),
     ("stats: agreements", stats.grouped_query("Agreement"),
      {"domains": ["aerial"], "vocabulary": VOCABULARY, **ASOF}),
-    ("stats: most connected forces", stats.connected_query("Force"),
-     {"candidates": stats.CANDIDATES["Force"], **ASOF}),
-    ("stats/coverage: most connected states", stats.connected_query("State"),
-     {"candidates": stats.CANDIDATES["State"], **ASOF}),
+    ("stats: most connected forces", stats.candidates_query("Force"),
+     {"candidates": stats.CANDIDATES["Force"]}),
+    ("stats: ended posts of candidate forces", stats.ended_query("Force"),
+     {"ids": ACTORS, **ASOF}),
+    ("stats: relations of candidate forces", stats.relations_query("Force"),
+     {"ids": ACTORS, **ASOF}),
+    ("stats/coverage: most connected states", stats.candidates_query("State"),
+     {"candidates": stats.CANDIDATES["State"]}),
 ]
 
 
