@@ -12,7 +12,9 @@ same read transactions and with the ids the lookups give, in the order of the se
 - graph (depth 1, 100 nodes): node, neighbours, edges_among; timeline: timeline_rows;
 - search: exact_names and search; gaps: contested (the presence gaps reads), then between
   (coverage, parties_of_targets, details) of the pairs it finds; stats: counts,
-  grouped of Mechanism and Agreement, most_connected Force; entity GET: get_entity.
+  grouped of Mechanism and Agreement, most_connected Force, one after another in one
+  transaction (the API runs these four side by side, each in its own: kb.db.read_all);
+  entity GET: get_entity.
 
 /stats and /gaps answers are kept per API process by data version (kb.memo), so their rows
 time the polled case: the API answers from its memo while the floor reruns the Cypher.
