@@ -112,7 +112,8 @@ def dossier(db: Database, a: str, b: str, asof: str) -> dict[str, Any]:
     def work(tx: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         cov = coverage_queries.coverage(tx, [a, b], asof)
         events = explore_queries.shared_events(tx, sorted(cov[a]), sorted(cov[b]))
-        return cov, events, explore_queries.presence(tx, None, None, params)
+        covering = sorted({*cov[a], *cov[b]})
+        return cov, events, explore_queries.presence_of(tx, covering, params)
 
     cov, events, present = db.read_tx(work)
     events = [{**e, "participants": _participants(e["participants"])} for e in events

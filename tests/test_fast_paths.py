@@ -4,6 +4,7 @@ relation summaries dumped field by field, orjson bodies, coverage restricted to 
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -12,7 +13,8 @@ from marshmallow import fields
 
 from kb.db import Database
 from kb.model import get_model
-from kb.queries import coverage
+from kb.queries import coverage, explore
+from kb.queries.asof import asof_params
 from kb.schemas import RelationSummaries, RelationSummarySchema
 from tests.conftest import KB
 
@@ -128,3 +130,24 @@ def test_upserts_report_every_row_though_created_rows_are_only_counted(
         assert "deleted meanwhile" in str(exc)
     left = db.read("MATCH (:Force {id: 'f3'})-[r:PART_OF]->() RETURN count(r) AS n")
     assert left[0]["n"] == 0
+
+
+def _every_presence(tx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in tx.run(explore.PRESENCE, theatre=None, domain=None, **params)]
+
+
+def test_presence_of_the_dossiers_actors_is_the_presence_of_the_world_narrowed(
+        db: Database, seeded_kb: KB) -> None:
+    conducting = sorted({r["id"] for r in db.read(
+        "MATCH (f:Entity)-[:CONDUCTS]->(:Operation) RETURN f.id AS id")})
+    actors = ["ISR", "RUS", "USA", "idf", "ru-armed-forces", "israeli-air-force"]
+    compared = 0
+    for day in ("2015-09-30", "2019", "2024-06-01"):
+        params = asof_params(day)
+        world = db.read_tx(partial(_every_presence, params=params))
+        cov = db.read_tx(partial(coverage.coverage, actors=actors, asof=day))
+        for forces in [*([c] for c in conducting), *(sorted(cov[a]) for a in actors)]:
+            narrowed = db.read_tx(partial(explore.presence_of, forces=forces, params=params))
+            assert narrowed == [r for r in world if r["force"] in forces], (day, forces)
+            compared += len(narrowed)
+    assert conducting and compared > 20  # the seed's operations, found from their forces

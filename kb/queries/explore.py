@@ -177,6 +177,7 @@ RETURN f.id AS force, f.name AS force_name, {label_of('f')} AS force_entity,
 ORDER BY theatre, domain, force, operation
 """
 
+# every presence row of the world: the reference presence_of is tested against
 PRESENCE = _PRESENT + _PRESENT_ROWS
 
 # Only a theatre and domain where forces of two States or more operate can hold a gap:
@@ -191,19 +192,26 @@ WHERE state IS NOT NULL
 """ + _PRESENT_ROWS
 
 
-def presence(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: str | None,
-             params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Who operates where, in which domain, on the date, with the operation as evidence.
+# The dossier needs the operations of the two actors' covering entities only: starting from
+# those (index seeks) spares reading every operation of the world (12,461 rows at scale 100).
+PRESENCE_OF = """
+UNWIND $forces AS force_id
+MATCH (f:Entity {id: force_id})
+WITH DISTINCT f
+""" + _PRESENT + _PRESENT_ROWS
 
-    `theatre`: the ids of the places that count as the theatre (None: everywhere).
-    """
-    result = tx.run(PRESENCE, theatre=theatre, domain=domain, **params)
+
+def presence_of(tx: neo4j.ManagedTransaction, forces: list[str],
+                params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Who operates where, in which domain, on the date, with the operation as evidence:
+    the rows (everywhere, every domain) whose force is one of `forces`."""
+    result = tx.run(PRESENCE_OF, forces=forces, theatre=None, domain=None, **params)
     return [dict(r) for r in result]
 
 
 def contested(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: str | None,
               params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The presence rows (as `presence`) of forces of a known State, in the theatres and
+    """The presence rows (as `presence_of`) of forces of a known State, in the theatres and
     domains where forces of two States or more operate on the date: where gaps may be."""
     result = tx.run(CONTESTED, theatre=theatre, domain=domain, **params)
     return [dict(r) for r in result]

@@ -42,6 +42,8 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
                                "fetch": 25}),
     ("search: exact names", lookup.EXACT_NAMES,
      {"key": "|incidents at sea agreement|", "kinds": None, "limit": 50}),
+    ("dossier: operations of the actors' forces", explore.PRESENCE_OF,
+     {"forces": ["idf", "ru-armed-forces"], "theatre": None, "domain": None, **ASOF}),
     ("dossier: posts held", explore.POSTS_HELD, {"ids": ["yair-golan"], **ASOF}),
     ("match=hierarchy: below", hierarchy.BELOW, {"ids": ["RUS"]}),
     ("gaps: presence", explore.CONTESTED, {"theatre": None, "domain": None, **ASOF}),

@@ -6,7 +6,7 @@ then the kb.queries functions its service calls (each one statement and `tx.run`
 same read transactions and with the ids the lookups give, in the order of the service:
 - between: coverage, parties_of_targets (the parties coverage found), details (of the
   items kb.coverage's matching keeps);
-- dossier: between for Mechanism and for Agreement, then coverage, shared_events, presence
+- dossier: between for Mechanism and for Agreement, then coverage, shared_events, presence_of
   (the posts_held of the officials is left out: its ids come from shaping in Python);
 - paths: kb.paths.Search (its breadth-first steps and the relations of the walks);
 - graph (depth 1, 100 nodes): node, neighbours, edges_among; timeline: timeline_rows;
@@ -105,7 +105,7 @@ def _dossier_rest(a: str, b: str) -> Work:
     def work(tx: neo4j.ManagedTransaction) -> Any:
         cov = coverage.coverage(tx, [a, b], TODAY)
         explore.shared_events(tx, sorted(cov[a]), sorted(cov[b]))
-        return explore.presence(tx, None, None, NOW)
+        return explore.presence_of(tx, sorted({*cov[a], *cov[b]}), NOW)
     return work
 
 
