@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -31,7 +32,26 @@ def too_deep() -> ValidationFailed:
         field_error("_body", "nested too deeply", "json")])
 
 
-class KBParser(FlaskParser):
+@cache
+def _instance_of(schema: type[ma.Schema]) -> ma.Schema:
+    return schema()
+
+
+class OneSchemaInstance(FlaskParser):
+    """Parses with one instance of each schema class, made at its first use.
+
+    Given a class (as flask-smorest's `arguments` and `paginate` pass them), webargs would
+    build a new instance for every request, deep-copying its fields each time. Loading keeps
+    no state on the instance, so one per class serves every request and thread.
+    """
+
+    def _get_schema(self, argmap: Any, req: Any) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _instance_of(argmap)
+        return super()._get_schema(argmap, req)
+
+
+class KBParser(OneSchemaInstance):
     """Unknown query parameters are refused on every endpoint (QueryArgs names them)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {  # noqa: RUF012 (webargs declares it an instance field)
@@ -48,6 +68,9 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
     """A Blueprint whose paginated responses carry Link, X-Total-Count and X-Pagination."""
 
     ARGUMENTS_PARSER = KBParser()
+    # flask-smorest's own parser for page and page_size (unknown parameters excluded: the
+    # endpoint's arguments are checked by ARGUMENTS_PARSER)
+    PAGINATION_ARGUMENTS_PARSER = OneSchemaInstance()
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1, "page_size": PAGE_SIZE, "max_page_size": MAX_PAGE_SIZE}
@@ -68,8 +91,7 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
     def _set_pagination_metadata(self, page_params: Any, result: Any,
                                  headers: Any) -> tuple[Any, Any]:
         headers = dict(headers or {})
-        meta = self._make_pagination_metadata(page_params.page, page_params.page_size,
-                                              page_params.item_count)
+        meta = page_metadata(page_params.page, page_params.page_size, page_params.item_count)
         headers[self.PAGINATION_HEADER_NAME] = json.dumps(meta)
         headers["X-Total-Count"] = str(page_params.item_count)
         links = [f'<{_page_url(meta[rel])}>; rel="{name}"'
@@ -90,6 +112,22 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
             "schema": {"type": "string"}}
         resp_doc["headers"]["X-Total-Count"] = {
             "description": "How many items match in all.", "schema": {"type": "integer"}}
+
+
+def page_metadata(page: int, page_size: int, total: int) -> dict[str, int]:
+    """The X-Pagination object: flask-smorest's, without building its metadata schema for
+    every answer (tests/test_paging.py checks they agree)."""
+    pages = -(-total // page_size)
+    meta = {"total": total, "total_pages": pages}
+    if pages:
+        meta |= {"first_page": 1, "last_page": pages}
+        if page <= pages:
+            meta["page"] = page
+            if page > 1:
+                meta["previous_page"] = page - 1
+            if page < pages:
+                meta["next_page"] = page + 1
+    return meta
 
 
 # Beyond any real collection, and within Neo4j's 64-bit integers: any larger page number
