@@ -132,7 +132,7 @@ class RelationSummaries(fields.List):  # type: ignore[type-arg]
     most of an entity GET's own time on them (docs/performance.md). Each summary is a flat
     dict of declared fields, so each present key is serialized by its own field directly:
     the same output as `List(Nested(RelationSummarySchema))`, which the OpenAPI document
-    still describes (tests/test_schemas_dump.py compares the two).
+    still describes (tests/test_fast_paths.py compares the two).
     """
 
     def __init__(self, **kwargs: Any) -> None:

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from flask_smorest.utils import resolve_schema_instance
 from webargs.flaskparser import FlaskParser
 
-from kb.api import formats
+from kb.api import dumping, formats
 from kb.api.params import QueryArgs
 from kb.errors import ValidationFailed, field_error
 
@@ -80,12 +80,15 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
         self._prepare_doc_cbks.append(formats.document)
 
     def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Any:
-        """flask-smorest's response decorator; a 200 answer also comes as CSV or GeoJSON
-        where its schema allows (kb.api.formats), with no code in the view."""
-        decorate = super().response(status_code, schema, **kwargs)
-        if int(status_code) != 200 or not isinstance(schema, type | ma.Schema):
+        """flask-smorest's response decorator, dumping with a plan (kb.api.dumping); a 200
+        answer also comes as CSV or GeoJSON where its schema allows (kb.api.formats), with
+        no code in the view."""
+        if not isinstance(schema, type | ma.Schema):
+            return super().response(status_code, schema, **kwargs)
+        instance = dumping.install(resolve_schema_instance(schema))
+        decorate = super().response(status_code, instance, **kwargs)
+        if int(status_code) != 200:
             return decorate
-        instance = resolve_schema_instance(schema)
         return lambda view: formats.offer(decorate(view), instance)
 
     def _set_pagination_metadata(self, page_params: Any, result: Any,
