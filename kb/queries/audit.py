@@ -39,7 +39,8 @@ PAGE = """
 MATCH (c:Change)
 WHERE c.seq > $since AND ($target IS NULL OR c.target = $target)
   AND ($actor IS NULL OR c.actor_id = $actor)
-RETURN properties(c) AS change ORDER BY c.seq SKIP $offset LIMIT $limit
+WITH c ORDER BY c.seq SKIP $offset LIMIT $limit
+RETURN collect(properties(c)) AS page
 """
 
 COUNT = """
@@ -72,8 +73,8 @@ def page(tx: neo4j.ManagedTransaction, since: int, target: str | None, actor: st
     """Changes after `since`, oldest first, and how many there are in all."""
     params = {"since": since, "target": target, "actor": actor}
     total = tx.run(COUNT, params).single()
-    rows = tx.run(PAGE, params, offset=offset, limit=limit)
-    return [r["change"] for r in rows], int(total["n"]) if total else 0
+    page = tx.run(PAGE, params, offset=offset, limit=limit).single()  # one record: faster
+    return (page["page"] if page else []), int(total["n"]) if total else 0
 
 
 def lock_and_read(tx: neo4j.ManagedTransaction, label: str, entity_id: str

@@ -138,11 +138,13 @@ def list_entities(tx: neo4j.ManagedTransaction, q: ListQuery) -> tuple[list[dict
     check_name(key in q.kind.sort, key)
     match = f"MATCH (n:{q.kind.label}) {where}"
     total = tx.run(trusted(f"{match} RETURN count(n) AS total"), params).single()
+    # the page as one record: the driver spends about 15 us on each record it receives
     page = tx.run(trusted(
-        f"{match} RETURN properties(n) AS props "
+        f"{match} WITH n "
         f"ORDER BY n.{key} IS NULL, n.{key} {'DESC' if descending else 'ASC'}, n.id ASC "
-        f"SKIP $offset LIMIT $limit"), params, offset=q.offset, limit=q.limit)
-    return [r["props"] for r in page], int(total["total"]) if total else 0
+        f"SKIP $offset LIMIT $limit RETURN collect(properties(n)) AS page"),
+        params, offset=q.offset, limit=q.limit).single()
+    return (page["page"] if page else []), int(total["total"]) if total else 0
 
 
 def get_relation(
@@ -185,12 +187,14 @@ def list_relations(tx: neo4j.ManagedTransaction, q: RelationQuery
         where += f" AND {valid_at('r')}"
         params.update(asof_params(q.asof))
     total = tx.run(trusted(f"MATCH {pattern} {where} RETURN count(r) AS total"), params).single()
-    rows = tx.run(trusted(f"""
+    page = tx.run(trusted(f"""
         MATCH {pattern} {where}
-        RETURN type(r) AS type, a.id AS source, b.id AS target, {label_of('a')} AS source_kind,
-               {label_of('b')} AS target_kind, properties(r) AS props
-        ORDER BY type, r.id SKIP $offset LIMIT $limit"""), params, offset=q.offset, limit=q.limit)
-    return [dict(r) for r in rows], int(total["total"]) if total else 0
+        WITH a, r, b ORDER BY type(r), r.id SKIP $offset LIMIT $limit
+        RETURN collect({{type: type(r), source: a.id, target: b.id,
+                        source_kind: {label_of('a')}, target_kind: {label_of('b')},
+                        props: properties(r)}}) AS page"""),
+        params, offset=q.offset, limit=q.limit).single()
+    return (page["page"] if page else []), int(total["total"]) if total else 0
 
 
 def citations_of(tx: neo4j.ManagedTransaction, source_id: str) -> int:
