@@ -13,7 +13,7 @@ from marshmallow import fields
 
 from kb.db import Database
 from kb.model import get_model
-from kb.queries import coverage, explore
+from kb.queries import collected, coverage, explore
 from kb.queries.asof import asof_params
 from kb.schemas import RelationSummaries, RelationSummarySchema
 from tests.conftest import KB
@@ -133,7 +133,7 @@ def test_upserts_report_every_row_though_created_rows_are_only_counted(
 
 
 def _every_presence(tx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [dict(r) for r in tx.run(explore.PRESENCE, theatre=None, domain=None, **params)]
+    return collected(tx, explore.PRESENCE, theatre=None, domain=None, **params)
 
 
 def test_presence_of_the_dossiers_actors_is_the_presence_of_the_world_narrowed(

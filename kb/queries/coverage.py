@@ -17,7 +17,7 @@ import neo4j
 
 from kb.dates import hi, lo
 from kb.model import get_model
-from kb.queries import check_name, trusted
+from kb.queries import check_name, collected, trusted
 from kb.queries.asof import lo_expr, valid_at
 from kb.queries.entities import label_of
 
@@ -79,7 +79,8 @@ CALL (a, states) {{
     RETURN p, 'via_predecessor' AS how, since
 }}
 """
-_ROWS = "RETURN actor, p.id AS party, p.name AS name, how, since"
+_ROWS = ("RETURN collect({actor: actor, party: p.id, name: p.name, how: how, since: since}) "
+         "AS rows")
 COVERAGE = _COVERED + _ROWS
 # A party that is party to nothing cannot make an actor match; for a state at scale that is
 # most of its forces, rows the driver would otherwise decode for nothing (docs/performance.md).
@@ -98,7 +99,7 @@ def coverage(tx: neo4j.ManagedTransaction, actors: list[str],
     """
     out: dict[str, dict[str, Any]] = {a: {} for a in actors}
     query = COVERAGE_OF_PARTIES if parties_only else COVERAGE
-    for r in tx.run(trusted(query), actors=actors, organs=STATE_ORGANS):
+    for r in collected(tx, trusted(query), actors=actors, organs=STATE_ORGANS):
         since = r["since"]
         if asof is not None and since is not None and lo(since) > hi(asof):
             continue  # the succession had not happened yet
@@ -120,8 +121,8 @@ def _party_query(label: str) -> str:
     UNWIND $parties AS pid
     MATCH (p:Entity {{id: pid}})-[pt:PARTY_TO]->(m:{label}) USING INDEX SEEK p:Entity(id)
     WHERE pt.valid_from IS NULL OR {lo_expr('pt.valid_from')} <= $asof_hi
-    RETURN m.id AS target, p.id AS party, pt.role AS role, {valid_at('pt')} AS current,
-           pt.valid_to AS valid_to
+    RETURN collect({{target: m.id, party: p.id, role: pt.role, current: {valid_at('pt')},
+                     valid_to: pt.valid_to}}) AS rows
     """
 
 
@@ -132,31 +133,31 @@ def parties_of_targets(tx: neo4j.ManagedTransaction, label: str, parties: list[s
     Every PARTY_TO begun by the as-of date; `current` when it still holds then (an ended
     one may still pass to a successor: see `carried`).
     """
-    return [dict(r) for r in tx.run(trusted(_party_query(label)), parties=parties, **params)]
+    return collected(tx, trusted(_party_query(label)), parties=parties, **params)
 
 
 def _details_query(label: str) -> str:
     check_name(label in get_model().entities, label)
     return f"""
     MATCH (m:{label}) WHERE m.id IN $ids
-    RETURN properties(m) AS props,
-      [(m)-[c:COVERS]->(d:Domain) WHERE {valid_at('c')} | {{id: d.id, sources: c.sources}}]
-        AS domains,
-      [(x:Entity)-[pt:PARTY_TO]->(m)
+    RETURN collect({{props: properties(m),
+      domains: [(m)-[c:COVERS]->(d:Domain) WHERE {valid_at('c')} |
+        {{id: d.id, sources: c.sources}}],
+      parties: [(x:Entity)-[pt:PARTY_TO]->(m)
         WHERE pt.valid_from IS NULL OR {lo_expr('pt.valid_from')} <= $asof_hi |
         {{id: x.id, name: x.name, entity: {label_of('x')}, role: pt.role,
           valid_from: pt.valid_from, valid_to: pt.valid_to, sources: pt.sources,
-          current: {valid_at('pt')}}}] AS parties,
-      [(m)-[r:RESTS_ON]->(ag:Agreement) |
-        {{id: ag.id, name: ag.name, signed_on: ag.signed_on, sources: r.sources}}] AS rests_on,
-      [(m)-[:RESTS_ON*0..1]->(ag:Agreement)<-[s:SIGNED]-(pe:Person) |
+          current: {valid_at('pt')}}}],
+      rests_on: [(m)-[r:RESTS_ON]->(ag:Agreement) |
+        {{id: ag.id, name: ag.name, signed_on: ag.signed_on, sources: r.sources}}],
+      agreed_by: [(m)-[:RESTS_ON*0..1]->(ag:Agreement)<-[s:SIGNED]-(pe:Person) |
         {{id: pe.id, name: pe.name, how: 'signed', on: s.signed_on, agreement: ag.id,
           sources: s.sources}}] +
       [(m)-[:RESTS_ON*0..1]->(t)<-[c:CONCERNS]-(ev:Event)<-[pp:PARTICIPATED_IN]-(pe:Person)
         WHERE c.how IN ['agreed', 'established'] |
         {{id: pe.id, name: pe.name, how: c.how, on: ev.start, event: ev.id,
-          role: pp.role, sources: c.sources}}] AS agreed_by,
-      [(m)-[ap:APPLIES_IN]->(pl:Entity) | {{id: pl.id, name: pl.name}}] AS applies_in
+          role: pp.role, sources: c.sources}}],
+      applies_in: [(m)-[ap:APPLIES_IN]->(pl:Entity) | {{id: pl.id, name: pl.name}}]}}) AS rows
     """
 
 
@@ -166,4 +167,4 @@ def details(tx: neo4j.ManagedTransaction, label: str, ids: list[str],
 
     Parties are those begun by the as-of date, `current` when they still hold then.
     """
-    return [dict(r) for r in tx.run(trusted(_details_query(label)), ids=ids, **params)]
+    return collected(tx, trusted(_details_query(label)), ids=ids, **params)

@@ -7,7 +7,7 @@ from typing import Any
 import neo4j
 
 from kb.errors import NotFound
-from kb.queries import trusted
+from kb.queries import collected, trusted
 from kb.queries.asof import hi_expr, lo_expr, valid_at
 from kb.queries.entities import label_of
 
@@ -36,8 +36,9 @@ MATCH (x:Entity {{id: fid}})-[r]-(n:Entity) USING INDEX SEEK x:Entity(id)
 // none(...) rather than NOT IN: the planner would turn NOT IN into a full scan of the id index
 WHERE none(f IN $visited WHERE f = n.id) AND {valid_at('r')}
   AND any(l IN labels(n) WHERE l IN $kinds)
-RETURN DISTINCT {node_map('n', history=True)} AS node
+WITH DISTINCT {node_map('n', history=True)} AS node
 ORDER BY node.name, node.id LIMIT $limit
+RETURN collect(node) AS rows
 """
 
 
@@ -45,24 +46,24 @@ def neighbours(tx: neo4j.ManagedTransaction, visited: list[str], kinds: list[str
                params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     """Nodes one hop from the visited ones and not among them (relations valid as of the
     date), of the given kinds."""
-    result = tx.run(trusted(NEIGHBOURS), visited=visited, kinds=kinds, limit=limit, **params)
-    return [r["node"] for r in result]
+    return collected(tx, trusted(NEIGHBOURS), visited=visited, kinds=kinds, limit=limit,
+                     **params)
 
 
 EDGES_AMONG = f"""
 UNWIND $ids AS aid
 MATCH (a:Entity {{id: aid}})-[r]->(b:Entity) USING INDEX SEEK a:Entity(id)
 WHERE b.id IN $ids AND {valid_at('r')}
-RETURN r.id AS id, type(r) AS type, a.id AS source, b.id AS target,
-       r.role AS role, r.title AS title, r.how AS how, r.sources AS sources
-ORDER BY type, id
+WITH r, a, b ORDER BY type(r), r.id
+RETURN collect({{id: r.id, type: type(r), source: a.id, target: b.id, role: r.role,
+                 title: r.title, how: r.how, sources: r.sources}}) AS rows
 """
 
 
 def edges_among(tx: neo4j.ManagedTransaction, ids: list[str],
                 params: dict[str, Any]) -> list[dict[str, Any]]:
     """Relations (valid as of the date) between the given nodes."""
-    return [dict(r) for r in tx.run(trusted(EDGES_AMONG), ids=ids, **params)]
+    return collected(tx, trusted(EDGES_AMONG), ids=ids, **params)
 
 
 # coalesce(x, '') <> '' rather than IS NOT NULL: the latter tempts the planner into scanning
@@ -109,13 +110,14 @@ CALL (e) {
     RETURN h.valid_from AS date, h.valid_to AS end, 'post' AS what, null AS kind, pe.id AS id,
            pe.name + ': ' + h.title AS title, null AS role, null AS note, h.sources AS sources
 }
-RETURN eid AS entity, date, end, what, kind, id, title, role, note, sources
+RETURN collect({entity: eid, date: date, end: end, what: what, kind: kind, id: id,
+                title: title, role: role, note: note, sources: sources}) AS rows
 """
 
 
 def timeline_rows(tx: neo4j.ManagedTransaction, ids: list[str]) -> list[dict[str, Any]]:
     """Raw dated items about the given entities (status changes still packed as JSON)."""
-    return [dict(r) for r in tx.run(TIMELINE, ids=ids)]
+    return collected(tx, TIMELINE, ids=ids)
 
 
 SHARED_EVENTS = f"""
@@ -123,12 +125,11 @@ UNWIND $a AS aid
 MATCH (x:Entity {{id: aid}})-[:PARTICIPATED_IN]->(e:Event) USING INDEX SEEK x:Entity(id)
 WITH DISTINCT e
 WHERE EXISTS {{ MATCH (y:Entity)-[:PARTICIPATED_IN]->(e) WHERE y.id IN $b }}
-RETURN properties(e) AS props,
-  [(x:Entity)-[p:PARTICIPATED_IN]->(e) |
-     {{id: x.id, name: x.name, entity: {label_of('x')}, role: p.role, sources: p.sources}}]
-     AS participants,
-  [(e)-[:TOOK_PLACE_IN]->(pl:Place) | {{id: pl.id, name: pl.name}}] AS places
-ORDER BY {lo_expr('e.start')}, size(e.start), e.id
+WITH e ORDER BY {lo_expr('e.start')}, size(e.start), e.id
+RETURN collect({{props: properties(e),
+  participants: [(x:Entity)-[p:PARTICIPATED_IN]->(e) |
+     {{id: x.id, name: x.name, entity: {label_of('x')}, role: p.role, sources: p.sources}}],
+  places: [(e)-[:TOOK_PLACE_IN]->(pl:Place) | {{id: pl.id, name: pl.name}}]}}) AS rows
 """
 
 
@@ -137,15 +138,15 @@ def shared_events(tx: neo4j.ManagedTransaction, a: list[str], b: list[str]) -> l
 
     Each participation is one row of `participants` (a person with two roles: two rows).
     """
-    return [dict(r) for r in tx.run(SHARED_EVENTS, a=a, b=b)]
+    return collected(tx, SHARED_EVENTS, a=a, b=b)
 
 
 POSTS_HELD = f"""
 UNWIND $ids AS pid
 MATCH (pe:Entity {{id: pid}})-[h:HOLDS_POST]->(org:Entity) USING INDEX SEEK pe:Entity(id)
 WHERE {valid_at('h')}
-RETURN pe.id AS person, h.title AS title, org.id AS organization, org.name AS name,
-       h.valid_from AS valid_from, h.valid_to AS valid_to
+RETURN collect({{person: pe.id, title: h.title, organization: org.id, name: org.name,
+                 valid_from: h.valid_from, valid_to: h.valid_to}}) AS rows
 """
 
 
@@ -153,7 +154,7 @@ def posts_held(tx: neo4j.ManagedTransaction, ids: list[str],
                params: dict[str, Any]) -> list[dict[str, Any]]:
     """(person, title, organization, name, valid_from, valid_to) of the posts the given
     persons may have held on the as-of date (undated posts count as held)."""
-    return [dict(r) for r in tx.run(trusted(POSTS_HELD), ids=ids, **params)]
+    return collected(tx, trusted(POSTS_HELD), ids=ids, **params)
 
 
 _PRESENT = f"""
@@ -169,12 +170,12 @@ WITH f, op, th, dom, c, t, d,
 """
 
 _PRESENT_ROWS = f"""
-RETURN f.id AS force, f.name AS force_name, {label_of('f')} AS force_entity,
-       state.id AS state, state.name AS state_name, th.id AS theatre,
-       th.name AS theatre_name, dom.id AS domain,
-       op.id AS operation, op.name AS operation_name, op.start AS start, op.end AS end,
-       c.sources + t.sources + d.sources AS sources
-ORDER BY theatre, domain, force, operation
+WITH f, state, th, dom, op, c, t, d ORDER BY th.id, dom.id, f.id, op.id
+RETURN collect({{force: f.id, force_name: f.name, force_entity: {label_of('f')},
+                 state: state.id, state_name: state.name, theatre: th.id,
+                 theatre_name: th.name, domain: dom.id,
+                 operation: op.id, operation_name: op.name, start: op.start, end: op.end,
+                 sources: c.sources + t.sources + d.sources}}) AS rows
 """
 
 # every presence row of the world: the reference presence_of is tested against
@@ -205,13 +206,11 @@ def presence_of(tx: neo4j.ManagedTransaction, forces: list[str],
                 params: dict[str, Any]) -> list[dict[str, Any]]:
     """Who operates where, in which domain, on the date, with the operation as evidence:
     the rows (everywhere, every domain) whose force is one of `forces`."""
-    result = tx.run(PRESENCE_OF, forces=forces, theatre=None, domain=None, **params)
-    return [dict(r) for r in result]
+    return collected(tx, PRESENCE_OF, forces=forces, theatre=None, domain=None, **params)
 
 
 def contested(tx: neo4j.ManagedTransaction, theatre: list[str] | None, domain: str | None,
               params: dict[str, Any]) -> list[dict[str, Any]]:
     """The presence rows (as `presence_of`) of forces of a known State, in the theatres and
     domains where forces of two States or more operate on the date: where gaps may be."""
-    result = tx.run(CONTESTED, theatre=theatre, domain=domain, **params)
-    return [dict(r) for r in result]
+    return collected(tx, CONTESTED, theatre=theatre, domain=domain, **params)

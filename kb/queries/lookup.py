@@ -6,6 +6,7 @@ from typing import Any
 
 import neo4j
 
+from kb.queries import collected
 from kb.queries.entities import label_of
 from kb.queries.schema import FULLTEXT_INDEX
 
@@ -25,17 +26,17 @@ SEARCH = f"""
 CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $lucene, {{limit: $fetch}})
 YIELD node, score
 WHERE $kinds IS NULL OR any(l IN labels(node) WHERE l IN $kinds)
-RETURN node.id AS id, node.name AS name, node.aliases AS aliases,
-       {label_of('node')} AS entity, node.kind AS kind, score
-ORDER BY score DESC, node.name, node.id LIMIT $limit
+WITH node, score ORDER BY score DESC, node.name, node.id LIMIT $limit
+RETURN collect({{id: node.id, name: node.name, aliases: node.aliases,
+                 entity: {label_of('node')}, kind: node.kind, score: score}}) AS rows
 """
 
 EXACT_NAMES = f"""
 MATCH (node:Entity) WHERE node.search_key CONTAINS $key
   AND ($kinds IS NULL OR any(l IN labels(node) WHERE l IN $kinds))
-RETURN node.id AS id, node.name AS name, node.aliases AS aliases,
-       {label_of('node')} AS entity, node.kind AS kind
-ORDER BY node.name, node.id LIMIT $limit
+WITH node ORDER BY node.name, node.id LIMIT $limit
+RETURN collect({{id: node.id, name: node.name, aliases: node.aliases,
+                 entity: {label_of('node')}, kind: node.kind}}) AS rows
 """
 
 
@@ -52,11 +53,10 @@ def search(tx: neo4j.ManagedTransaction, lucene: str, kinds: list[str] | None,
     With `kinds`, five times as many are taken from the index before the others are left out.
     """
     fetch = limit if kinds is None else limit * 5
-    result = tx.run(SEARCH, lucene=lucene, kinds=kinds, limit=limit, fetch=fetch)
-    return [dict(r) for r in result]
+    return collected(tx, SEARCH, lucene=lucene, kinds=kinds, limit=limit, fetch=fetch)
 
 
 def exact_names(tx: neo4j.ManagedTransaction, key: str, kinds: list[str] | None,
                 limit: int) -> list[dict[str, Any]]:
     """Entities with a name or alias that normalises to exactly `key` (kb.text.normalize)."""
-    return [dict(r) for r in tx.run(EXACT_NAMES, key=f"|{key}|", kinds=kinds, limit=limit)]
+    return collected(tx, EXACT_NAMES, key=f"|{key}|", kinds=kinds, limit=limit)
