@@ -9,7 +9,7 @@ from kb.dates import lo, today
 from kb.errors import Conflict, field_error
 from kb.hierarchy import below
 from kb.model import EntityKind
-from kb.queries.entities import ListQuery
+from kb.queries.lists import ListQuery
 from kb.store import Store
 
 # filters `between` answers itself; any other filter narrows its answers like a list

@@ -28,6 +28,7 @@ from kb.errors import (
 from kb.model import get_model
 from kb.queries import audit as audit_queries
 from kb.queries import entities as entity_queries
+from kb.queries import lists as list_queries
 from kb.queries import writes as write_queries
 from kb.records import entity_out, entity_props, export_record, relation_out, relation_props
 from kb.schemas import entity_schema
@@ -122,9 +123,9 @@ class Store:
             raise NotFound(f"no {label} with id {entity_id!r}")
         return summarise(label, record)
 
-    def find(self, query: entity_queries.ListQuery) -> tuple[list[dict[str, Any]], int]:
+    def find(self, query: list_queries.ListQuery) -> tuple[list[dict[str, Any]], int]:
         """A page of entities and the total count."""
-        rows, total = self.db.read_tx(lambda tx: entity_queries.list_entities(tx, query))
+        rows, total = self.db.read_tx(lambda tx: list_queries.list_entities(tx, query))
         return [entity_out(query.kind.label, p) for p in rows], total
 
     def create(self, label: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -259,10 +260,10 @@ class Store:
         return relation_out(rtype, record["source"], record["target"], record["props"],
                             (record["source_kind"], record["target_kind"]))
 
-    def list_relations(self, query: entity_queries.RelationQuery
+    def list_relations(self, query: list_queries.RelationQuery
                        ) -> tuple[list[dict[str, Any]], int]:
         """A page of relations and the total count."""
-        rows, total = self.db.read_tx(lambda tx: entity_queries.list_relations(tx, query))
+        rows, total = self.db.read_tx(lambda tx: list_queries.list_relations(tx, query))
         return [relation_out(r["type"], r["source"], r["target"], r["props"],
                              (r["source_kind"], r["target_kind"])) for r in rows], total
 

@@ -15,7 +15,7 @@ from kb.api.params import Choice, QueryArgs, repeatable
 from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
 from kb.api.security import requires
 from kb.model import get_model
-from kb.queries.entities import RelationQuery
+from kb.queries.lists import RelationQuery
 from kb.resolve import NameQuery
 from kb.schemas import PartialDate, RelationInputSchema, RelationSchema
 

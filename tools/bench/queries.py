@@ -42,6 +42,7 @@ from kb.paths import Search, _described
 from kb.queries import coverage, explore, lookup, stats, trusted
 from kb.queries.asof import asof_params
 from kb.queries.entities import get_entity
+from kb.queries.lists import ListQuery, RelationQuery, list_entities, list_relations
 from kb.queries.plans import STATEMENTS
 from kb.resolve import ACTOR_KINDS, MAX_HITS, lucene_query
 from kb.text import normalize
@@ -160,6 +161,7 @@ def _gaps(day: str) -> Work:
 
 
 ACTORS = ["idf", "ru-armed-forces"]
+FORCE = get_model().entities["Force"]
 STATES = ["ISR", "RUS"]
 
 
@@ -189,6 +191,11 @@ def endpoints() -> list[Endpoint]:
                  [lambda tx: get_entity(tx, "Force", "idf")]),
         Endpoint("entity GET (synth)", "/api/v1/persons/syn-abw-person0", [],
                  [lambda tx: get_entity(tx, "Person", "syn-abw-person0")]),
+        # lists: the 20th page of forces by name, the 20th of every relation (type, id)
+        Endpoint("forces, page 20", "/api/v1/forces?page=20", [],
+                 [lambda tx: list_entities(tx, ListQuery(FORCE, offset=950, limit=50))]),
+        Endpoint("relations, page 20", "/api/v1/relations?page=20", [],
+                 [lambda tx: list_relations(tx, RelationQuery(offset=950, limit=50))]),
     ]
 
 

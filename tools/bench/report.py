@@ -13,6 +13,8 @@ GROWTH = ("between (states)", "between (forces)", "search", "entity GET (seed)",
           "entity GET (synth)")
 # judged warm (polled: the memo answers) and cold (a new as_of: the queries run)
 SLOW_OK = ("gaps", "gaps (cold)", "stats", "stats (cold)")
+# pages of lists: timed like the rest, but not analyst queries, so outside the 1.5x target
+LISTS = ("forces, page 20", "relations, page 20")
 # hand-written: what the figures led to, and what they did not justify
 CHANGES = Path(__file__).with_name("changes.md")
 
@@ -112,6 +114,8 @@ def _targets(results: list[dict[str, Any]]) -> list[str]:
                    f"(target >= 50%): {mark(ratio >= 0.5)}")
     if 10 in by:
         for name, q in by[10]["queries"].items():
+            if name in LISTS:
+                continue
             r = q["api"][0] / q["floor"][0]
             out.append(f"- scale 10: {name} API p50 {r:.2f}x its driver floor (target <= 1.5x):"
                        f" {mark(r <= 1.5)}")
@@ -129,6 +133,11 @@ def _targets(results: list[dict[str, Any]]) -> list[str]:
         else:
             out.append(f"- {name}: scale 100 not run; p50 grows {growth:.2f}x from scale {low} "
                        f"to {top} ({p_low:.1f} -> {p_top:.1f} ms): target not measured")
+    for name in LISTS:
+        if name in by[top]["queries"] and name in by[low]["queries"]:
+            p_low, p_top = by[low]["queries"][name]["api"][0], by[top]["queries"][name]["api"][0]
+            out.append(f"- {name} (no target): {p_low:.1f} ms at scale {low}, {p_top:.1f} ms at "
+                       f"scale {top}")
     for name in SLOW_OK:
         if name not in by[top]["queries"]:  # figures of a run before the row existed
             out.append(f"- {name}: not measured at scale {top}")
