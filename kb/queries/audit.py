@@ -35,20 +35,15 @@ OPTIONAL MATCH (c:Counter {name: 'changes'})
 RETURN c.value AS value, c.epoch AS epoch, c IS NOT NULL AS found
 """
 
-PAGE = """
-MATCH (c:Change)
-WHERE c.seq > $since AND ($target IS NULL OR c.target = $target)
-  AND ($actor IS NULL OR c.actor_id = $actor)
-WITH c ORDER BY c.seq SKIP $offset LIMIT $limit
-RETURN collect(properties(c)) AS page
-"""
+# The feed's filters, each only when asked: `$x IS NULL OR c.x = $x` would keep the
+# planner from the target and actor indexes (2 s for one entity's history at scale 100).
+_FILTERS = {"target": "c.target = $target", "actor": "c.actor_id = $actor"}
 
-COUNT = """
-MATCH (c:Change)
-WHERE c.seq > $since AND ($target IS NULL OR c.target = $target)
-  AND ($actor IS NULL OR c.actor_id = $actor)
-RETURN count(c) AS n
-"""
+
+def _feed(asked: dict[str, Any]) -> str:
+    conds = ["c.seq > $since", *(cond for name, cond in _FILTERS.items()
+                                 if asked.get(name) is not None)]
+    return f"MATCH (c:Change) WHERE {' AND '.join(conds)}"
 
 
 def record(tx: neo4j.ManagedTransaction, changes: list[dict[str, Any]], at: str,
@@ -72,8 +67,11 @@ def page(tx: neo4j.ManagedTransaction, since: int, target: str | None, actor: st
          offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Changes after `since`, oldest first, and how many there are in all."""
     params = {"since": since, "target": target, "actor": actor}
-    total = tx.run(COUNT, params).single()
-    page = tx.run(PAGE, params, offset=offset, limit=limit).single()  # one record: faster
+    match = _feed(params)
+    total = tx.run(trusted(f"{match} RETURN count(c) AS n"), params).single()
+    page = tx.run(trusted(  # one record: the driver spends about 15 us on each
+        f"{match} WITH c ORDER BY c.seq SKIP $offset LIMIT $limit "
+        "RETURN collect(properties(c)) AS page"), params, offset=offset, limit=limit).single()
     return (page["page"] if page else []), int(total["n"]) if total else 0
 
 
