@@ -18,7 +18,7 @@ from flask import Flask, g, request
 from kb.errors import ServiceBusy
 
 HEAVY = tuple(f"/api/v1/{name}" for name in ("paths", "graph", "dossier", "gaps", "timeline"))
-THREADS = 4  # gunicorn threads per worker (kb.gunicorn_conf reads this)
+THREADS = 8  # gunicorn threads per worker (kb.gunicorn_conf reads this)
 
 
 class Slots:
