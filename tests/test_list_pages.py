@@ -210,3 +210,22 @@ def test_the_change_feed_filters_like_the_statement_it_replaced(db: Database,
                     assert total == len(expected), (since, target, actor)
                     assert [c["seq"] for c in page] == expected[offset:offset + limit]
 
+
+
+def test_a_text_filter_starts_from_the_text_index(db: Database, seeded_kb: KB) -> None:
+    """`q` on a list is a CONTAINS on the Entity text index, not a test of every node."""
+    seen: list[str] = []
+    real_run = db.read_tx
+
+    def leaves_of(tx: Any) -> Any:
+        class Recorder:
+            def run(self, query: str, *args: Any, **kwargs: Any) -> Any:
+                params = {**(args[0] if args else {}), **kwargs}
+                seen.extend(plan_operators(db, query, params)[1])
+                return tx.run(query, *args, **kwargs)
+        kind = get_model().entities["Person"]
+        return list_entities(Recorder(), ListQuery(kind=kind, filters={"q": "golan"}))  # type: ignore[arg-type]
+
+    rows, total = real_run(leaves_of)
+    assert [r["id"] for r in rows] == ["yair-golan"] and total == 1, rows
+    assert seen and all(leaf.startswith("NodeIndexContainsScan") for leaf in seen), seen

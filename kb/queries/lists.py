@@ -116,6 +116,11 @@ def _conditions(q: ListQuery) -> tuple[str, list[str], dict[str, Any]]:
         if found and name not in starts:
             conds.append(found[0])
             params.update(found[1])
+    if len(conds) == 1 and not starts and any(q.kind.filters[n].text for n in q.filters):
+        # Alone, a text filter can start from the text index, which is on the Entity label
+        # (a rare word at scale 100: 135 -> 15 ms). Beside another filter, that filter's
+        # index is the better start: a common word would read every entity that has it.
+        match = f"MATCH (n:{q.kind.label}:{ENTITY_LABEL})"
     return match, conds, params
 
 
