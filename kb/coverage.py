@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from kb.dates import hi, lo
@@ -72,7 +73,7 @@ def between(db: Database, label: str, actors: list[str], asof: str,
         cov = coverage_queries.coverage(tx, actors, asof, parties_only=True)
         parties = sorted({p for found in cov.values() for p in found})
         rows = coverage_queries.parties_of_targets(tx, label, parties, params)
-        matches = _matches(actors, cov, rows)
+        matches = _matches(actors, cov, PartyIndex(rows))
         return cov, matches, coverage_queries.details(tx, label, sorted(matches), params)
 
     cov, matches, details = db.read_tx(work)
@@ -95,8 +96,8 @@ def between_pairs(db: Database, label: str, actors: list[str], asof: str,
                                list[dict[str, Any]]]:
         cov = coverage_queries.coverage(tx, actors, asof, parties_only=True)
         parties = sorted({p for found in cov.values() for p in found})
-        rows = coverage_queries.parties_of_targets(tx, label, parties, params)
-        matches = {(a, b): _matches([a, b], cov, rows) for a, b in pairs}
+        index = PartyIndex(coverage_queries.parties_of_targets(tx, label, parties, params))
+        matches = {(a, b): _matches([a, b], cov, index) for a, b in pairs}
         ids = sorted({t for found in matches.values() for t in found})
         return cov, matches, coverage_queries.details(tx, label, ids, params)
 
@@ -159,13 +160,33 @@ def _parties(parties: list[dict[str, Any]], successions: dict[str, str | None]
                                 and carried(p["valid_to"], successions[p["id"]]))]
 
 
+class PartyIndex:
+    """The rows of parties_of_targets grouped by target, then party; and the targets each
+    party is party to. Built once per read, so that matching many pairs of actors
+    (between_pairs) looks only at the targets both actors can reach, instead of every
+    target of every party read."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_target: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.targets_of: dict[str, set[str]] = {}
+        for r in rows:
+            self.by_target.setdefault(r["target"], {}).setdefault(r["party"], []).append(r)
+            self.targets_of.setdefault(r["party"], set()).add(r["target"])
+
+    def reachable(self, covered: Iterable[str]) -> set[str]:
+        """The targets any of the `covered` parties is party to."""
+        return set().union(*(self.targets_of.get(p, ()) for p in covered))
+
+
 def _matches(actors: list[str], cov: dict[str, dict[str, Any]],
-             rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    by_target: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for r in rows:
-        by_target.setdefault(r["target"], {}).setdefault(r["party"], []).append(r)
+             index: PartyIndex) -> dict[str, list[dict[str, Any]]]:
+    # a target none of an actor's parties is party to can give that actor no candidate,
+    # so no assignment: only the targets every actor reaches are tried
+    shared = set.intersection(*(index.reachable(cov[a]) for a in actors))
     matches = {}
-    for target, parties in by_target.items():
+    for target, parties in index.by_target.items():
+        if target not in shared:
+            continue
         candidates: dict[str, list[dict[str, Any]]] = {a: [] for a in actors}
         for a in actors:
             for p, held in parties.items():

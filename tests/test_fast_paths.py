@@ -1,12 +1,15 @@
 """The speed-ups of issue 13 give the same answers as the generic paths they replace:
-relation summaries dumped field by field, orjson bodies, coverage restricted to parties."""
+relation summaries dumped field by field, orjson bodies, coverage restricted to parties,
+pairs of actors matched only on the targets both reach."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import partial
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from marshmallow import fields
@@ -151,3 +154,35 @@ def test_presence_of_the_dossiers_actors_is_the_presence_of_the_world_narrowed(
             assert narrowed == [r for r in world if r["force"] in forces], (day, forces)
             compared += len(narrowed)
     assert conducting and compared > 20  # the seed's operations, found from their forces
+
+
+def _all_pair_matches(db: Database, label: str, actors: list[str], day: str
+                      ) -> dict[tuple[str, str], dict[str, Any]]:
+    from kb.coverage import PartyIndex, _matches
+
+    def work(tx: Any) -> dict[tuple[str, str], dict[str, Any]]:
+        cov = coverage.coverage(tx, actors, day, parties_only=True)
+        parties = sorted({p for found in cov.values() for p in found})
+        index = PartyIndex(coverage.parties_of_targets(tx, label, parties, asof_params(day)))
+        return {(a, b): _matches([a, b], cov, index)
+                for a, b in itertools.combinations(actors, 2)}
+    return db.read_tx(work)
+
+
+@pytest.mark.parametrize("label", ["Mechanism", "Agreement"])
+def test_pairs_are_matched_on_the_targets_both_reach_as_on_every_target(
+        db: Database, seeded_kb: KB, monkeypatch: pytest.MonkeyPatch, label: str) -> None:
+    from kb.coverage import PartyIndex
+    from kb.stats import top_actors
+
+    compared, matched = 0, 0
+    for level, day in (("state", "2016-06"), ("force", "2019"), ("state", "1995")):
+        actors = [a["id"] for a in top_actors(db, level, 20, day)]
+        pruned = _all_pair_matches(db, label, actors, day)
+        with monkeypatch.context() as m:  # every target tried for every pair, as before
+            m.setattr(PartyIndex, "reachable", lambda self, covered: set(self.by_target))
+            every = _all_pair_matches(db, label, actors, day)
+        assert pruned == every, (level, day)
+        compared += len(pruned)
+        matched += sum(1 for found in pruned.values() if found)
+    assert compared == 3 * 190 and matched > 10  # 20 actors a time, some pairs matched

@@ -14,6 +14,8 @@ same read transactions and with the ids the lookups give, in the order of the se
   (coverage, parties_of_targets, details) of the pairs it finds; stats: counts,
   grouped of Mechanism and Agreement, most_connected Force, one after another in one
   transaction (the API runs these four side by side, each in its own: kb.db.read_all);
+  stats/coverage: most_connected State, then between (coverage, parties_of_targets,
+  details) of every pair of those states;
   entity GET: get_entity.
 
 /stats and /gaps answers are kept per API process by data version (kb.memo), so their rows
@@ -35,7 +37,7 @@ from typing import Any
 
 import neo4j
 
-from kb.coverage import _matches
+from kb.coverage import PartyIndex, _matches
 from kb.explore import DEFAULT_VIA, contested_pairs
 from kb.model import get_model
 from kb.paths import Search, _described
@@ -73,7 +75,7 @@ class Endpoint:
         if self.at is None:
             return self.url, self.transactions
         day = cold_date(i)
-        return f"{self.url}?as_of={day}", self.at(day)
+        return f"{self.url}{'&' if '?' in self.url else '?'}as_of={day}", self.at(day)
 
     def run_floor(self, driver: neo4j.Driver, transactions: list[Work] | None = None) -> None:
         """The driver alone, once."""
@@ -98,7 +100,7 @@ def _between(label: str, actors: list[str]) -> Work:
         rows = coverage.parties_of_targets(tx, label, parties, NOW)
         # details of the matched items only, as kb.coverage.between asks (the matching is
         # the service's own Python, run here too so that both read the same rows)
-        return coverage.details(tx, label, sorted(_matches(actors, cov, rows)), NOW)
+        return coverage.details(tx, label, sorted(_matches(actors, cov, PartyIndex(rows))), NOW)
     return work
 
 
@@ -153,9 +155,25 @@ def _gaps(day: str) -> Work:
         # here, two in the service: the floor is, if anything, a little cheaper)
         actors = sorted({p for pair in pairs for p in pair})
         cov = coverage.coverage(tx, actors, day, parties_only=True)
-        rows = coverage.parties_of_targets(
-            tx, "Mechanism", sorted({p for found in cov.values() for p in found}), params)
-        matched = {t for a, b in pairs for t in _matches([a, b], cov, rows)}
+        index = PartyIndex(coverage.parties_of_targets(
+            tx, "Mechanism", sorted({p for found in cov.values() for p in found}), params))
+        matched = {t for a, b in pairs for t in _matches([a, b], cov, index)}
+        return coverage.details(tx, "Mechanism", sorted(matched), params)
+    return work
+
+
+def _coverage(day: str, top: int) -> Work:
+    params = asof_params(day)
+
+    def work(tx: neo4j.ManagedTransaction) -> Any:
+        # kb.stats.top_actors then kb.coverage.between_pairs of every pair, as the service
+        # asks (in two read transactions there, one here)
+        actors = [r["id"] for r in stats.most_connected(tx, "State", top, params)]
+        cov = coverage.coverage(tx, actors, day, parties_only=True)
+        index = PartyIndex(coverage.parties_of_targets(
+            tx, "Mechanism", sorted({p for found in cov.values() for p in found}), params))
+        matched = {t for a, b in itertools.combinations(actors, 2)
+                   for t in _matches([a, b], cov, index)}
         return coverage.details(tx, "Mechanism", sorted(matched), params)
     return work
 
@@ -187,6 +205,9 @@ def endpoints() -> list[Endpoint]:
         Endpoint("stats", "/api/v1/stats", [], [_stats(NOW)]),
         Endpoint("stats (cold)", "/api/v1/stats", [], [],
                  at=lambda day: [_stats(asof_params(day))]),
+        # the largest matrix a dashboard may ask: 20 states, 190 pairs
+        Endpoint("stats/coverage, top 20 (cold)", "/api/v1/stats/coverage?top=20", [], [],
+                 at=lambda day: [_coverage(day, 20)]),
         Endpoint("entity GET (seed)", "/api/v1/forces/idf", [],
                  [lambda tx: get_entity(tx, "Force", "idf")]),
         Endpoint("entity GET (synth)", "/api/v1/persons/syn-abw-person0", [],

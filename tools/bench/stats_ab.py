@@ -2,6 +2,10 @@
 in alternation, each request at a new as_of, so that neither memo (kb.memo) answers:
 
     .venv/bin/python tools/bench/stats_ab.py 8731 8732 -n 20 --offset 1000
+    .venv/bin/python tools/bench/stats_ab.py 8731 8732 --path /api/v1/stats/coverage \
+        --query '&top=20'
+
+`--path` times another memoized answer the same way (/stats/coverage, /gaps).
 
 Dates go back one day per request from `offset` days before yesterday (use a new offset for
 each run against the same servers: a date already asked is answered from the memo). Prints
@@ -20,12 +24,27 @@ from datetime import date, timedelta
 WARMUP = 3
 
 
+def get(conn: http.client.HTTPConnection, url: str) -> tuple[int, bytes]:
+    """GET url on a kept-alive connection: (status, body). gunicorn closes a connection left
+    idle longer than its keep-alive (while the other server answered two slow requests):
+    connect again, once."""
+    try:
+        conn.request("GET", url)
+        answer = conn.getresponse()
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        conn.close()
+        conn.request("GET", url)
+        answer = conn.getresponse()
+    return answer.status, answer.read()
+
+
 def main() -> None:
     """Time the two servers in alternation and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ports", type=int, nargs=2)
     parser.add_argument("-n", type=int, default=20, help="timed requests per server")
     parser.add_argument("--offset", type=int, default=0, help="days before yesterday to start")
+    parser.add_argument("--path", default="/api/v1/stats", help="the endpoint asked")
     parser.add_argument("--query", default="", help="more parameters, e.g. '&domain=aerial'")
     args = parser.parse_args()
     conns = [http.client.HTTPConnection("127.0.0.1", p, timeout=300) for p in args.ports]
@@ -34,13 +53,12 @@ def main() -> None:
     for i in range(WARMUP + args.n):
         day = (date.today() - timedelta(days=1 + args.offset + i)).isoformat()
         for k in ((0, 1) if i % 2 == 0 else (1, 0)):  # who goes first alternates
+            url = f"{args.path}?as_of={day}{args.query}"
             start = time.perf_counter()
-            conns[k].request("GET", f"/api/v1/stats?as_of={day}{args.query}")
-            answer = conns[k].getresponse()
-            body = answer.read()
+            status, body = get(conns[k], url)
             ms = (time.perf_counter() - start) * 1000
-            if answer.status != 200:
-                raise SystemExit(f"port {args.ports[k]}: HTTP {answer.status} {body[:300]!r}")
+            if status != 200:
+                raise SystemExit(f"port {args.ports[k]}: HTTP {status} {body[:300]!r}")
             if i >= WARMUP:
                 times[k].append(ms)
             bodies[k].append(json.loads(body))
