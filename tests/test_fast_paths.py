@@ -186,3 +186,21 @@ def test_pairs_are_matched_on_the_targets_both_reach_as_on_every_target(
         compared += len(pruned)
         matched += sum(1 for found in pruned.values() if found)
     assert compared == 3 * 190 and matched > 10  # 20 actors a time, some pairs matched
+
+
+def test_neighbours_keep_the_first_nodes_by_name_of_every_neighbour(
+        db: Database, seeded_kb: KB) -> None:
+    hubs = [r["id"] for r in db.read(
+        "MATCH (n:Entity) RETURN n.id AS id ORDER BY COUNT { (n)--() } DESC, id LIMIT 25")]
+    kinds = list(get_model().entities)
+    for day in ("2016-06", "2024"):
+        params = asof_params(day)
+        for hub in hubs:
+            every = db.read_tx(partial(explore.neighbours, visited=[hub], kinds=kinds,
+                                       params=params, limit=10_000))
+            keys = [(n["name"], n["id"]) for n in every]
+            assert keys == sorted(keys) and len({n["id"] for n in every}) == len(every), hub
+            first = db.read_tx(partial(explore.neighbours, visited=[hub], kinds=kinds,
+                                       params=params, limit=5))
+            assert first == every[:5], (hub, day)
+    assert len(every) > 5  # the hubs have more neighbours than the limit keeps
