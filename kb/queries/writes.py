@@ -145,16 +145,19 @@ def wipe(tx: neo4j.ManagedTransaction) -> None:
 # `SET ... REMOVE` changes nothing but takes the node's write lock: a concurrent write that
 # depends on the same node (deleting a cited Source, deleting the end of a new relation)
 # then waits for this transaction and sees its outcome, instead of both passing their checks.
+# One record: an import batch locks some 10,000 entities, and the driver spent about 15 us
+# on each record (tools/bench/changes.md).
 LOCK_AND_KIND = f"""
 MATCH (n:{ENTITY_LABEL}) WHERE n.id IN $ids
 SET n._lock = true REMOVE n._lock
-RETURN n.id AS id, {label_of('n')} AS k
+RETURN collect([n.id, {label_of('n')}]) AS kinds
 """
 
 
 def lock_kinds_of(tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, str]:
     """The kind of each id that exists, write-locking those entities for the transaction."""
-    return {r["id"]: r["k"] for r in tx.run(trusted(LOCK_AND_KIND), ids=sorted(set(ids)))}
+    record = tx.run(trusted(LOCK_AND_KIND), ids=sorted(set(ids))).single()
+    return {i: kind for i, kind in record["kinds"]} if record else {}
 
 
 def cycles_through(tx: neo4j.ManagedTransaction, rtype: str, ids: list[str]) -> list[str]:
