@@ -46,6 +46,14 @@ def _feed(asked: dict[str, Any]) -> str:
     return f"MATCH (c:Change) WHERE {' AND '.join(conds)}"
 
 
+def _counted(asked: dict[str, Any]) -> str:
+    # every change is numbered from 1: the whole feed is counted from the count store
+    # instead of the seq index (1.2M changes at scale 100: about 100 ms)
+    if asked["since"] == 0 and all(asked.get(name) is None for name in _FILTERS):
+        return "MATCH (c:Change)"
+    return _feed(asked)
+
+
 def record(tx: neo4j.ManagedTransaction, changes: list[dict[str, Any]], at: str,
            actor_id: str | None, actor_name: str) -> None:
     """Append changes ({op, kind, target, before, after, ...} with JSON text values)."""
@@ -68,7 +76,7 @@ def page(tx: neo4j.ManagedTransaction, since: int, target: str | None, actor: st
     """Changes after `since`, oldest first, and how many there are in all."""
     params = {"since": since, "target": target, "actor": actor}
     match = _feed(params)
-    total = tx.run(trusted(f"{match} RETURN count(c) AS n"), params).single()
+    total = tx.run(trusted(f"{_counted(params)} RETURN count(c) AS n"), params).single()
     page = tx.run(trusted(  # one record: the driver spends about 15 us on each
         f"{match} WITH c ORDER BY c.seq SKIP $offset LIMIT $limit "
         "RETURN collect(properties(c)) AS page"), params, offset=offset, limit=limit).single()
