@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from kb.db import Database
 from tests.conftest import KB
 from tests.factories import S, e, r
 
@@ -117,3 +118,22 @@ def test_mechanism_status_comes_from_its_history(client: FlaskClient, graph_kb: 
     assert [h["status"] for h in m["status_history"]] == ["under_negotiation", "active"]
     parties = sorted(x["other"]["id"] for x in m["relations"] if x["type"] == "PARTY_TO")
     assert parties == ["idf", "ru-af"]
+
+
+def test_a_partial_date_is_on_or_before_a_day_as_its_first_day_is(db: Database) -> None:
+    """kb.queries.lists compares a stored partial date x with the last day H of `to_date`
+    as plain text (x <= H), which is lo(x) <= H for every partial date and day."""
+    from kb.queries import trusted
+    from kb.queries.asof import lo_expr
+
+    stored = ["1999", "2015", "2016", "2015-01", "2015-09", "2015-10", "2015-12", "2016-02",
+              "2015-09-30", "2015-10-01", "2015-10-06", "2015-10-31", "2015-12-31", "2016-01-01"]
+    days = ["2014-12-31", "2015-01-01", "2015-09-30", "2015-10-01", "2015-10-05",
+            "2015-10-06", "2015-10-31", "2015-12-31", "2016-01-01", "2016-02-29"]
+    rows = db.read(trusted(f"""
+        UNWIND $stored AS x UNWIND $days AS h
+        RETURN x, h, {lo_expr('x')} <= h AS padded, x <= h AS plain"""),
+                   stored=stored, days=days)
+    assert len(rows) == len(stored) * len(days)
+    assert [(r["x"], r["h"]) for r in rows if r["padded"] != r["plain"]] == []
+    assert {r["plain"] for r in rows} == {True, False}

