@@ -137,3 +137,36 @@ def test_a_partial_date_is_on_or_before_a_day_as_its_first_day_is(db: Database) 
     assert len(rows) == len(stored) * len(days)
     assert [(r["x"], r["h"]) for r in rows if r["padded"] != r["plain"]] == []
     assert {r["plain"] for r in rows} == {True, False}
+
+
+def test_not_valid_on_a_day_is_begun_after_or_ended_before_it(db: Database) -> None:
+    """kb.queries.lists counts the relations not valid on a date from the range indexes of
+    their dates, with kb.queries.asof.begins_after and ended_before on the bare properties:
+    for every pair of stored dates (either missing, in either order) and every as_of, a
+    fact is valid exactly when it neither begins after nor ended before, and each test
+    agrees with its padded form."""
+    from kb.queries import trusted
+    from kb.queries.asof import asof_params, begins_after, ended_before, hi_expr, lo_expr, valid_at
+
+    stored = [None, "1999", "2015", "2016", "2015-01", "2015-10", "2015-12", "2016-02",
+              "2015-09-30", "2015-10-01", "2015-10-31", "2015-12-31", "2016-01-01"]
+    asked = ["2014-12-31", "2015", "2015-10", "2015-10-01", "2015-10-06", "2015-12-31",
+             "2016-01-01", "2016-02-29"]
+    pairs = [{"valid_from": a, "valid_to": b} for a in stored for b in stored]
+    mismatched = []
+    for day in asked:
+        rows = db.read(trusted(f"""
+            UNWIND $pairs AS r
+            RETURN r, {valid_at('r')} AS valid, {begins_after('r')} AS later,
+                   {ended_before('r')} AS ended,
+                   {lo_expr('r.valid_from')} > $asof_hi AS later_padded,
+                   {hi_expr('r.valid_to')} < $asof_lo AS ended_padded"""),
+                       pairs=pairs, **asof_params(day))
+        assert len(rows) == len(pairs)
+        for row in rows:
+            later, ended = bool(row["later"]), bool(row["ended"])  # null: a missing date
+            if (row["valid"] != (not later and not ended)
+                    or later != bool(row["later_padded"]) or ended != bool(row["ended_padded"])):
+                mismatched.append((day, row["r"], row["valid"], later, ended))
+        assert {row["valid"] for row in rows} == {True, False}, day
+    assert mismatched == []

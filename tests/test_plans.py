@@ -9,7 +9,7 @@ from kb.queries.plans import STATEMENTS, plan_operators
 from tests.conftest import KB
 
 INDEXED = ("NodeUniqueIndexSeek", "NodeIndexSeek", "NodeIndexContainsScan", "ProcedureCall",
-           "NodeCountFromCountStore")
+           "NodeCountFromCountStore", "RelationshipCountFromCountStore")
 # Gaps start from the six Domain nodes (a label scan on the token lookup index): the
 # question is about every presence in every theatre, so there is no narrower start.
 # The statistics count every mechanism, agreement, force or state (tens to hundreds of

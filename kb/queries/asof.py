@@ -21,10 +21,32 @@ def hi_expr(value: str) -> str:
     return f"({value} + substring('9999-12-31', size({value})))"
 
 
-def valid_at(var: str, start: str = "valid_from", end: str = "valid_to") -> str:
+# the dates of every relation (schema/model.yaml relation_fields): each has a range index
+# per relation type (kb.queries.schema), which begins_after and ended_before can seek
+RELATION_DATES = ("valid_from", "valid_to")
+
+
+def valid_at(var: str, start: str = RELATION_DATES[0], end: str = RELATION_DATES[1]) -> str:
     """True when the fact `var` may hold on the as-of date (open ends always hold)."""
     return (f"(({var}.{start} IS NULL OR {lo_expr(f'{var}.{start}')} <= $asof_hi) AND "
             f"({var}.{end} IS NULL OR {hi_expr(f'{var}.{end}')} >= $asof_lo))")
+
+
+def begins_after(var: str, start: str = RELATION_DATES[0]) -> str:
+    """True when the fact `var` begins after the as-of date: lo(start) > $asof_hi.
+
+    Written on the bare property, so that the planner can seek its range index: a stored
+    partial date x sorts before the days it begins with, so lo(x) > H exactly when x > H as
+    text, for any day H (tests/test_filters.py checks both forms on a grid)."""
+    return f"{var}.{start} > $asof_hi"
+
+
+def ended_before(var: str, end: str = RELATION_DATES[1]) -> str:
+    """True when the fact `var` ended before the as-of date: hi(end) < $asof_lo.
+
+    On the bare property too: hi(x) < L exactly when x < L as text and L does not begin
+    with x (a month "2015-10" is not over on any day of October)."""
+    return f"{var}.{end} < $asof_lo AND NOT $asof_lo STARTS WITH {var}.{end}"
 
 
 def asof_params(asof: str) -> dict[str, Any]:

@@ -11,7 +11,14 @@ import neo4j
 from kb.dates import hi, lo
 from kb.model import ENTITY_LABEL, EntityKind, FilterSpec, get_model
 from kb.queries import check_name, trusted
-from kb.queries.asof import asof_params, hi_expr, valid_at
+from kb.queries.asof import (
+    RELATION_DATES,
+    asof_params,
+    begins_after,
+    ended_before,
+    hi_expr,
+    valid_at,
+)
 from kb.queries.entities import label_of
 from kb.text import normalize
 
@@ -191,8 +198,9 @@ def list_relations(tx: neo4j.ManagedTransaction, q: RelationQuery
     """A page of relations: of the given types, from/to the given ids, valid on a date.
 
     Relations come by type, then id. Without ends to start from, each type is counted on
-    its own (from the count store when no date is asked) and paged in the order of its id
-    index, so no page sorts every relation of the store.
+    its own (from the count store, less the relations not valid on the date read from the
+    date indexes) and paged in the order of its id index, so no page sorts or tests every
+    relation of the store.
     """
     types = sorted(set(q.types or get_model().relations))  # the order of type(r) in Cypher
     for rtype in types:
@@ -201,7 +209,7 @@ def list_relations(tx: neo4j.ManagedTransaction, q: RelationQuery
     valid = [valid_at("r")] if q.asof else []
     if q.sources is not None or q.targets is not None:
         return _relations_of_ends(tx, q, types, valid, params)
-    counts = _counts_by_type(tx, types, valid, params)
+    counts = _counts_by_type(tx, types, bool(q.asof), params)
     rows: list[dict[str, Any]] = []
     offset = q.offset
     for rtype in types:
@@ -217,13 +225,50 @@ def list_relations(tx: neo4j.ManagedTransaction, q: RelationQuery
     return rows, sum(counts.values())
 
 
-def _counts_by_type(tx: neo4j.ManagedTransaction, types: list[str], valid: list[str],
+def _counts_by_type(tx: neo4j.ManagedTransaction, types: list[str], dated: bool,
                     params: dict[str, Any]) -> dict[str, int]:
-    # one statement; each branch alone on its type, so an undated count is a count-store read
-    branches = [f"MATCH ()-[r:{t}]->() {_where(valid)} WITH count(r) AS n "
-                f"RETURN $types[{i}] AS type, n" for i, t in enumerate(types)]
-    result = tx.run(trusted(" UNION ALL ".join(branches)), params, types=types)
+    result = tx.run(trusted(counts_query(types, dated)), params, types=types)
     return {record["type"]: int(record["n"]) for record in result}
+
+
+def counts_query(types: list[str], dated: bool) -> str:
+    """How many relations of each of `types` ($types, in that order) there are, or, when
+    `dated`, how many are valid on the as-of date ($asof_lo, $asof_hi)."""
+    for rtype in types:
+        check_name(rtype in get_model().relations, rtype)
+    # one statement; each branch alone on its type, so an undated count is a count-store read
+    branches = [f"{_valid_count(t) if dated else _stored_count(t)} RETURN $types[{i}] AS type, n"
+                for i, t in enumerate(types)]
+    return " UNION ALL ".join(branches)
+
+
+def _stored_count(rtype: str) -> str:
+    return f"MATCH ()-[r:{rtype}]->() WITH count(r) AS n"
+
+
+def _valid_count(rtype: str) -> str:
+    # Every relation of the type (count store) less those that begin after the date and
+    # those that ended before it, each read from its range index, plus those counted twice:
+    # at scale 100, testing all 1M relations took 0.8 s, though only some 100,000 are dated.
+    # Those counted twice are sought from the smaller of the two counts (the other side may
+    # hold every dated relation of the type): the bound of the other seek is null, which
+    # finds nothing (a guard in WHERE would be tested only after the seek).
+    later, ended = begins_after("r"), ended_before("r")
+    rels = f"MATCH ()-[r:{rtype}]->()"
+    start, end = RELATION_DATES
+    twice = " UNION ALL ".join(f"""
+        WITH CASE WHEN {guard} THEN {bound} END AS bound
+        {rels} USING INDEX r:{rtype}({prop}) WHERE {cond} RETURN count(r) AS both"""
+        for guard, bound, prop, cond in (
+            ("later <= ended", "$asof_hi", start, f"r.{start} > bound AND {ended}"),
+            ("later > ended", "$asof_lo", end,
+             f"r.{end} < bound AND NOT bound STARTS WITH r.{end} AND {later}")))
+    return f"""CALL () {{ {_stored_count(rtype)} RETURN n AS stored }}
+    CALL () {{ {rels} WHERE {later} RETURN count(r) AS later }}
+    CALL () {{ {rels} WHERE {ended} RETURN count(r) AS ended }}
+    CALL (later, ended) {{ {twice} }}
+    WITH stored, later, ended, sum(both) AS both
+    WITH stored - later - ended + both AS n"""
 
 
 def _relations_of_ends(tx: neo4j.ManagedTransaction, q: RelationQuery, types: list[str],

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from kb.model import get_model
-from kb.queries import coverage, explore, hierarchy, lookup, paths, stats
+from kb.queries import coverage, explore, hierarchy, lists, lookup, paths, stats
 from kb.queries.asof import asof_params
 
 ASOF = asof_params("2015-10-08")
 ACTORS = ["idf", "ru-armed-forces"]
 VOCABULARY = list(get_model().vocabularies["domain"])
+
+RELATION_TYPES = sorted(get_model().relations)
 
 STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("name lookup (every endpoint)", lookup.LOOKUP,
@@ -60,6 +62,8 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
      {"ids": ACTORS, **ASOF}),
     ("stats/coverage: most connected states", stats.candidates_query("State"),
      {"candidates": stats.CANDIDATES["State"]}),
+    ("relations?as_of: counts", lists.counts_query(RELATION_TYPES, dated=True),
+     {"types": RELATION_TYPES, **ASOF}),
 ]
 
 

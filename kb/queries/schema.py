@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from kb.db import Database
 from kb.model import ENTITY_LABEL, FilterSpec, Model
 from kb.queries import trusted
+from kb.queries.asof import RELATION_DATES
 
 # standard-folding: case- and accent-insensitive (Netanyáhu finds Netanyahu)
 FULLTEXT_INDEX = "entity_names_folded"
@@ -46,12 +47,20 @@ def schema_items(model: Model) -> list[SchemaItem]:
                 iname, "index",
                 f"CREATE INDEX {iname} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})",
             ))
-    for rtype in model.relations:
+    for rtype, relation in model.relations.items():
         name = f"rel_{rtype.lower()}_id_unique"
         items.append(SchemaItem(
             name, "constraint",
             f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR ()-[r:{rtype}]-() REQUIRE r.id IS UNIQUE",
         ))
+        # the dates /relations?as_of counts the relations not valid on with (kb.queries.lists)
+        for prop in RELATION_DATES:
+            if prop in relation.fields:
+                iname = f"rel_{rtype.lower()}_{prop}"
+                items.append(SchemaItem(
+                    iname, "index",
+                    f"CREATE INDEX {iname} IF NOT EXISTS FOR ()-[r:{rtype}]-() ON (r.{prop})",
+                ))
     items += [
         SchemaItem("apikey_id_unique", "constraint",
                    "CREATE CONSTRAINT apikey_id_unique IF NOT EXISTS "

@@ -16,7 +16,7 @@ same read transactions and with the ids the lookups give, in the order of the se
   transaction (the API runs these four side by side, each in its own: kb.db.read_all);
   stats/coverage: most_connected State, then between (coverage, parties_of_targets,
   details) of every pair of those states;
-  entity GET: get_entity.
+  entity GET: get_entity; the list pages: list_entities, list_relations.
 
 /stats and /gaps answers are kept per API process by data version (kb.memo), so their rows
 time the polled case: the API answers from its memo while the floor reruns the Cypher.
@@ -180,6 +180,8 @@ def _coverage(day: str, top: int) -> Work:
 
 ACTORS = ["idf", "ru-armed-forces"]
 FORCE = get_model().entities["Force"]
+# a day many posts had ended by and some had not begun, as_of of the dated list row
+LIST_DAY = "2015-01-01"
 STATES = ["ISR", "RUS"]
 
 
@@ -212,11 +214,15 @@ def endpoints() -> list[Endpoint]:
                  [lambda tx: get_entity(tx, "Force", "idf")]),
         Endpoint("entity GET (synth)", "/api/v1/persons/syn-abw-person0", [],
                  [lambda tx: get_entity(tx, "Person", "syn-abw-person0")]),
-        # lists: the 20th page of forces by name, the 20th of every relation (type, id)
+        # lists: the 20th page of forces by name, the 20th of every relation (type, id),
+        # and of those valid on a day (each type counted for X-Total-Count)
         Endpoint("forces, page 20", "/api/v1/forces?page=20", [],
                  [lambda tx: list_entities(tx, ListQuery(FORCE, offset=950, limit=50))]),
         Endpoint("relations, page 20", "/api/v1/relations?page=20", [],
                  [lambda tx: list_relations(tx, RelationQuery(offset=950, limit=50))]),
+        Endpoint("relations on a day, page 20", f"/api/v1/relations?as_of={LIST_DAY}&page=20",
+                 [], [lambda tx: list_relations(tx, RelationQuery(asof=LIST_DAY, offset=950,
+                                                                  limit=50))]),
     ]
 
 
