@@ -12,6 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from gunicorn.config import Config
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from kb import create_app
 from kb.api.shedding import THREADS
@@ -29,6 +32,19 @@ def test_keys_and_secret_parameters_are_redacted() -> None:
     assert "S3cr3t" not in cleaned and "abc" not in cleaned
     assert "q=idf" in cleaned and "kb_0123456789ab_" not in cleaned.replace("=[redacted]", "")
     assert redact(f"key {KEY} used") == "key kb_0123456789ab_[redacted] used"
+
+
+@hypothesis_settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["kb_", "KB_", "0123456789ab", "_S3cr3t", "=", "&", "?", " ",
+                                 "api_key", "Token", "password", "q", "x", '"', "'", "-"]),
+                max_size=12).map("".join))
+def test_redaction_skips_only_texts_neither_pattern_matches(text: str) -> None:
+    """redact returns texts without `kb_` and `=` untouched, unread by its patterns: the
+    same as applying both substitutions to every text."""
+    from kb.logs import _KEY, _PARAM, REDACTED
+
+    both = _PARAM.sub(rf"\1{REDACTED}", _KEY.sub(rf"kb_\1_{REDACTED}", text))
+    assert redact(text) == both
 
 
 def test_the_access_log_never_holds_a_key() -> None:
