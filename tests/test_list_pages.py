@@ -17,6 +17,24 @@ from kb.queries.plans import plan_operators
 from tests.conftest import KB
 
 
+class PlanRecorder:
+    """Stands in for a transaction: runs each statement and notes the operators and the
+    leaves of its plan (EXPLAIN), for the statements `keep` selects."""
+
+    def __init__(self, db: Database, tx: Any, keep: Any = lambda query: True) -> None:
+        self.db, self.tx, self.keep = db, tx, keep
+        self.operators: list[str] = []
+        self.leaves: list[str] = []
+
+    def run(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        """Note the plan, then run the statement on the real transaction."""
+        if self.keep(query):
+            ops, leaves = plan_operators(self.db, query, {**(args[0] if args else {}), **kwargs})
+            self.operators += ops
+            self.leaves += leaves
+        return self.tx.run(query, *args, **kwargs)
+
+
 @pytest.fixture(params=["sorted whole", "index order"])
 def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each entity test runs both ways of paging: the seed's kinds are small, so the index
@@ -193,19 +211,12 @@ def test_relations_valid_on_a_date_are_counted_from_the_date_indexes(
     """The count of a page of /relations?as_of tests no relation of the store: each type's
     count comes from the count store and from seeks of its valid_from and valid_to range
     indexes (kb.queries.schema makes them), never from a scan of the type."""
-    seen: list[str] = []
-    real_run = db.read_tx
+    def counts_plans(tx: Any) -> list[str]:
+        recorder = PlanRecorder(db, tx, keep=lambda query: "count(r)" in query)
+        list_relations(recorder, RelationQuery(asof="2016-06-01"))  # type: ignore[arg-type]
+        return recorder.operators
 
-    def operators_of(tx: Any) -> Any:
-        class Recorder:
-            def run(self, query: str, *args: Any, **kwargs: Any) -> Any:
-                params = {**(args[0] if args else {}), **kwargs}
-                if "count(r)" in query:
-                    seen.extend(plan_operators(db, query, params)[0])
-                return tx.run(query, *args, **kwargs)
-        return list_relations(Recorder(), RelationQuery(asof="2016-06-01"))  # type: ignore[arg-type]
-
-    real_run(operators_of)
+    seen = db.read_tx(counts_plans)
     assert seen
     scans = [op for op in seen if "Scan" in op and "Index" not in op]
     assert scans == [], scans
@@ -242,19 +253,13 @@ def test_the_change_feed_filters_like_the_statement_it_replaced(db: Database,
 
 def test_a_text_filter_starts_from_the_text_index(db: Database, seeded_kb: KB) -> None:
     """`q` on a list is a CONTAINS on the Entity text index, not a test of every node."""
-    seen: list[str] = []
-    real_run = db.read_tx
-
-    def leaves_of(tx: Any) -> Any:
-        class Recorder:
-            def run(self, query: str, *args: Any, **kwargs: Any) -> Any:
-                params = {**(args[0] if args else {}), **kwargs}
-                seen.extend(plan_operators(db, query, params)[1])
-                return tx.run(query, *args, **kwargs)
+    def leaves_of(tx: Any) -> tuple[list[dict[str, Any]], int, list[str]]:
+        recorder = PlanRecorder(db, tx)
         kind = get_model().entities["Person"]
-        return list_entities(Recorder(), ListQuery(kind=kind, filters={"q": "golan"}))  # type: ignore[arg-type]
+        rows, total = list_entities(recorder, ListQuery(kind=kind, filters={"q": "golan"}))  # type: ignore[arg-type]
+        return rows, total, recorder.leaves
 
-    rows, total = real_run(leaves_of)
+    rows, total, seen = db.read_tx(leaves_of)
     assert [r["id"] for r in rows] == ["yair-golan"] and total == 1, rows
     assert seen and all(leaf.startswith("NodeIndexContainsScan") for leaf in seen), seen
 
