@@ -286,3 +286,51 @@ def test_valid_relations_are_counted_exactly_whatever_their_dates(db: Database,
         _, total = db.read_tx(partial(list_relations, q=RelationQuery(
             types=["SUCCESSOR_OF"], asof=day, limit=1)))
         assert total == expected, day
+
+
+AS_OF_DAYS = ("1950", "1972-05", "1991-12-26", "2015", "2015-10-08", "2022-02-24", "2030")
+
+
+@pytest.mark.parametrize("label", ["Mechanism", "Agreement"])
+def test_lists_on_a_day_count_what_a_test_of_every_item_counts(db: Database, seeded_kb: KB,
+                                                               label: str) -> None:
+    """`/mechanisms?as_of=` (and agreements) count from the count store and the range
+    indexes of the kind's dates, and find what testing each item finds, reading no label."""
+    kind = get_model().entities[label]
+    spec = kind.filters["as_of"]
+    for day in AS_OF_DAYS:
+        expected = db.read(trusted(
+            f"MATCH (n:{label}) WHERE {valid_at('n', spec.start_field, spec.end_field)} "
+            "RETURN count(n) AS n"), **asof_params(day))[0]["n"]
+        _, total = db.read_tx(partial(list_entities, q=ListQuery(
+            kind=kind, filters={"as_of": day}, limit=1)))
+        assert total == expected, (label, day)
+
+    def count_plans(tx: Any) -> list[str]:
+        recorder = PlanRecorder(db, tx, keep=lambda query: "AS total" in query)
+        list_entities(recorder, ListQuery(kind=kind, filters={"as_of": "2015-10-08"}))  # type: ignore[arg-type]
+        return recorder.operators
+
+    seen = db.read_tx(count_plans)
+    assert seen and not [op for op in seen if "Scan" in op and "Index" not in op], seen
+    assert len([op for op in seen if op.startswith("NodeIndexSeek")]) >= 3, seen
+
+
+def test_items_on_a_day_are_counted_exactly_whatever_their_dates(db: Database,
+                                                                 empty_kb: KB) -> None:
+    """The count of a list on a day equals a test of every item, with dates missing,
+    partial and in the wrong order (an end before the start, which the API refuses)."""
+    dates = [None, "1999", "2015", "2016", "2015-10", "2015-12", "2015-10-01", "2016-01-01"]
+    items = [{"id": f"m-{i}-{j}", "name": f"m {i} {j}", "established_on": a, "ended_on": b}
+             for i, a in enumerate(dates) for j, b in enumerate(dates)]
+    db.write_tx(lambda tx: tx.run("UNWIND $items AS m CREATE (n:Mechanism:Entity) SET n = m",
+                                  items=items).consume())
+    kind = get_model().entities["Mechanism"]
+    for day in ("1950", "2015", "2015-10", "2015-10-15", "2015-12-31", "2016", "2030"):
+        expected = db.read(trusted(
+            f"MATCH (n:Mechanism) WHERE {valid_at('n', 'established_on', 'ended_on')} "
+            "RETURN count(n) AS n"), **asof_params(day))[0]["n"]
+        assert 0 < expected < len(items), day
+        _, total = db.read_tx(partial(list_entities, q=ListQuery(
+            kind=kind, filters={"as_of": day}, limit=1)))
+        assert total == expected, day
