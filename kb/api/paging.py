@@ -13,7 +13,8 @@ from flask_smorest import Blueprint
 from flask_smorest.utils import resolve_schema_instance
 from webargs.flaskparser import FlaskParser
 
-from kb.api import dumping, formats
+from kb import dumping
+from kb.api import formats
 from kb.api.params import QueryArgs
 from kb.errors import ValidationFailed, field_error
 
@@ -80,7 +81,7 @@ class KBBlueprint(Blueprint):  # type: ignore[misc]
         self._prepare_doc_cbks.append(formats.document)
 
     def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Any:
-        """flask-smorest's response decorator, dumping with a plan (kb.api.dumping); a 200
+        """flask-smorest's response decorator, dumping with a plan (kb.dumping); a 200
         answer also comes as CSV or GeoJSON where its schema allows (kb.api.formats), with
         no code in the view."""
         if not isinstance(schema, type | ma.Schema):
