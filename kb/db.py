@@ -37,6 +37,12 @@ def _unobserved(mode: str, kind: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
+# The read transaction that Database.in_one_read holds open for a unit of request work:
+# read_tx calls made meanwhile, in this context, run in it instead of in their own.
+_OPEN_READ: contextvars.ContextVar[neo4j.ManagedTransaction | None] = contextvars.ContextVar(
+    "kb_open_read", default=None)
+
+
 class Database:
     """Owns the process's driver and runs parameterised queries on it."""
 
@@ -122,12 +128,31 @@ class Database:
         return [record.data() for record in records]
 
     def read_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
-        """Run a unit of read work in one managed read transaction (KB_QUERY_TIMEOUT bound)."""
+        """Run a unit of read work in one managed read transaction (KB_QUERY_TIMEOUT bound),
+        or in the one in_one_read holds open, if any."""
+        held = _OPEN_READ.get()
+        if held is not None:
+            return work(held)
         bounded = neo4j.unit_of_work(timeout=self.settings.query_timeout_s)(work)
         with self._guarded("read", "transaction"), self.driver.session(
             database=self.name, default_access_mode=neo4j.READ_ACCESS
         ) as s:
             return s.execute_read(bounded)
+
+    def in_one_read(self, work: Callable[[], T]) -> T:
+        """Run `work`, which may call read_tx several times, with all those reads in one
+        read transaction (a retry of the transaction runs `work` again).
+
+        A request that resolves names and then reads its answer saves a round trip to the
+        database for each transaction it no longer begins and commits (BEGIN, COMMIT).
+        """
+        def unit(tx: neo4j.ManagedTransaction) -> T:
+            token = _OPEN_READ.set(tx)
+            try:
+                return work()
+            finally:
+                _OPEN_READ.reset(token)
+        return self.read_tx(unit)
 
     def read_all(self, works: Mapping[str, Callable[[neo4j.ManagedTransaction], Any]]
                  ) -> dict[str, Any]:
@@ -139,7 +164,7 @@ class Database:
         of the caller's context, so its log lines keep the request id.
         """
         pool = self._reader_pool()
-        futures = {name: pool.submit(contextvars.copy_context().run, self.read_tx, work)
+        futures = {name: pool.submit(_apart().run, self.read_tx, work)
                    for name, work in works.items()}
         return {name: future.result() for name, future in futures.items()}
 
@@ -161,6 +186,14 @@ class Database:
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
         self.driver.verify_connectivity()
+
+
+def _apart() -> contextvars.Context:
+    # a copy of the caller's context without its open read transaction: a transaction
+    # serves one thread, so each side-by-side read begins its own
+    context = contextvars.copy_context()
+    context.run(_OPEN_READ.set, None)
+    return context
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from kb import answers
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
 from kb.api.params import Choice, QueryArgs, match_field, repeatable
-from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
+from kb.api.resolving import HEADER, HEADER_DOC, one_read, resolve_names
 from kb.dates import today
 from kb.db import get_db
 from kb.explore import DEFAULT_VIA, dossier, gaps, graph, timeline
@@ -111,6 +111,7 @@ def _resolve_all(*queries: NameQuery) -> list[str]:
 class Dossier(MethodView):
     @blp.arguments(DossierArgs, location="query")
     @blp.response(200, answers.DossierSchema, headers={HEADER: HEADER_DOC})
+    @one_read
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Everything that connects two actors: mechanisms, agreements, events, operations."""
         a, b = _resolve_all(*(NameQuery("between", n, ACTOR_KINDS) for n in args["between"]))
@@ -122,6 +123,7 @@ class Paths(MethodView):
     @blp.arguments(PathArgs, location="query")
     @blp.response(200, answers.PathSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
+    @one_read
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Shortest paths between two entities, as nodes and typed relations."""
         page = pagination_parameters
@@ -136,6 +138,7 @@ class Paths(MethodView):
 class Graph(MethodView):
     @blp.arguments(GraphArgs, location="query")
     @blp.response(200, answers.GraphSchema, headers={HEADER: HEADER_DOC})
+    @one_read
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The neighbourhood of an entity as {nodes, edges}, ready to draw."""
         center = _resolve(args["center"], "center")
@@ -148,6 +151,7 @@ class Timeline(MethodView):
     @blp.arguments(TimelineArgs, location="query")
     @blp.response(200, answers.TimelineItemSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
+    @one_read
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Dated events, signatures, status changes, operations and posts, oldest first."""
         start, end = args.get("from_date"), args.get("to_date")
@@ -174,6 +178,7 @@ class Gaps(MethodView):
     @blp.arguments(GapArgs, location="query")
     @blp.response(200, answers.GapSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
+    @one_read
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """States (or forces) in one theatre and domain with no mechanism covering it."""
         theatre = (_resolve(args["theatre"], "theatre", ["Place", "State"])

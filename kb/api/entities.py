@@ -20,7 +20,7 @@ from kb.api.etags import IF_MATCH_DOC, cache_headers, expected_version, not_modi
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, page_of, window
 from kb.api.params import QueryArgs
-from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
+from kb.api.resolving import HEADER, HEADER_DOC, one_read, resolve_names
 from kb.api.security import requires
 from kb.errors import NotFound, ValidationFailed, field_error
 from kb.model import EntityKind, get_model
@@ -46,6 +46,7 @@ def _collection_view(blp: KBBlueprint, kind: EntityKind) -> type[MethodView]:
         @blp.arguments(list_args_schema(kind), location="query")
         @blp.response(200, schema(many=True), headers={HEADER: HEADER_DOC})
         @blp.paginate()
+        @one_read
         def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
             return list_page(kind, resolve_filters(kind, args), pagination_parameters)
 

@@ -12,7 +12,7 @@ from kb.api import get_store
 from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, window
 from kb.api.params import Choice, QueryArgs, repeatable
-from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
+from kb.api.resolving import HEADER, HEADER_DOC, one_read, resolve_names
 from kb.api.security import requires
 from kb.model import get_model
 from kb.queries.lists import RelationQuery
@@ -41,6 +41,7 @@ class Relations(MethodView):
     @blp.arguments(RelationListArgs, location="query")
     @blp.response(200, RelationSchema(many=True), headers={HEADER: HEADER_DOC})
     @blp.paginate()
+    @one_read
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """List relations, optionally of some types, from and/or to entities, on a date."""
         page = pagination_parameters

@@ -8,12 +8,17 @@ can be told apart from a misread name.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, Response, g
 
 from kb.db import get_db
 from kb.resolve import NameQuery, Resolved, resolve_many
 
+P = ParamSpec("P")
+T = TypeVar("T")
 HEADER = "X-Resolved"
 HEADER_DOC = {"description": "JSON text: what each name in the request resolved to, "
                              "[{param, given, id, name, entity}].",
@@ -29,6 +34,23 @@ def resolve_names(queries: list[NameQuery]) -> list[Resolved]:
     noted.extend({"param": nq.field, "given": nq.text, "id": r.id, "name": r.name,
                   "entity": r.entity} for nq, r in zip(queries, found, strict=True))
     return found
+
+
+def one_read(view: Callable[P, T]) -> Callable[P, T]:
+    """Run a view's reads in one read transaction: its names are looked up and its answer
+    read without a transaction begun and committed in between (kb.db.Database.in_one_read).
+
+    For views that read only: a write (write_tx) always has its own transaction.
+    """
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        noted = list(g.get("kb_resolved", []))
+
+        def attempt() -> T:
+            g.kb_resolved = list(noted)  # a retried transaction notes its names again
+            return view(*args, **kwargs)
+        return get_db().in_one_read(attempt)
+    return wrapper
 
 
 def note_resolved(param: str, given: str, found: Resolved) -> None:

@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from kb import stats
 from kb.api.paging import KBBlueprint
 from kb.api.params import Choice, QueryArgs, repeatable
-from kb.api.resolving import HEADER, HEADER_DOC, resolve_names
+from kb.api.resolving import HEADER, HEADER_DOC, one_read, resolve_names
 from kb.dates import today
 from kb.db import get_db
 from kb.memo import get_memo
@@ -172,6 +172,7 @@ class Stats(MethodView):
 class Coverage(MethodView):
     @blp.arguments(CoverageArgs, location="query")
     @blp.response(200, CoverageSchema, headers={HEADER: HEADER_DOC})
+    @one_read
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Which pairs of actors have a mechanism in which domain (a matrix of coverage)."""
         asof, level = args.get("as_of") or today(), args["level"]
