@@ -12,8 +12,8 @@ import neo4j
 import pytest
 from flask.testing import FlaskClient
 
-from kb.api import analysis
 from kb.db import Database
+from kb.explore import timeline
 from kb.queries import trusted
 from tests.conftest import KB
 
@@ -82,14 +82,14 @@ def test_a_view_with_names_begins_one_read_transaction(
 
 def test_a_retried_transaction_reports_each_name_once(
         anonymous: FlaskClient, seeded_kb: KB, monkeypatch: pytest.MonkeyPatch) -> None:
-    timeline, calls = analysis.timeline, []
+    calls: list[bool] = []
 
     def fails_once(*args: Any, **kwargs: Any) -> Any:
         calls.append(True)
         if len(calls) == 1:
             raise neo4j.exceptions.TransientError("the first attempt fails")
         return timeline(*args, **kwargs)
-    monkeypatch.setattr(analysis, "timeline", fails_once)
+    monkeypatch.setattr("kb.api.analysis.timeline", fails_once)
     r = anonymous.get("/api/v1/timeline?entity=yair-golan&entity=vladimir-putin")
     assert r.status_code == 200, r.json
     assert len(calls) == 2  # the driver ran the view again, names and all
