@@ -1,9 +1,10 @@
 """Each analyst query timed through the API (one kept-alive connection) and through the driver.
 
 The floor of an endpoint is the Cypher it sends, without Flask, HTTP, validation or shaping:
-the name LOOKUP of each name it resolves (all in one read transaction, as kb.resolve does),
-then the kb.queries functions its service calls (each one statement and `tx.run`), in the
-same read transactions and with the ids the lookups give, in the order of the service:
+the name LOOKUP of each name it resolves, then the kb.queries functions its service calls
+(each one statement and `tx.run`) with the ids the lookups give, in the order of the
+service, all in one read transaction, as the API reads a view that resolves names
+(kb.api.resolving.one_read):
 - between: coverage, parties_of_targets (the parties coverage found), details (of the
   items kb.coverage's matching keeps);
 - dossier: between for Mechanism and for Agreement, then coverage, shared_events, presence_of
@@ -78,13 +79,16 @@ class Endpoint:
         return f"{self.url}{'&' if '?' in self.url else '?'}as_of={day}", self.at(day)
 
     def run_floor(self, driver: neo4j.Driver, transactions: list[Work] | None = None) -> None:
-        """The driver alone, once."""
+        """The driver alone, once: the lookups and the work in one read transaction, as
+        the API reads them (kb.api.resolving.one_read)."""
+        works = self.transactions if transactions is None else transactions
+
+        def all_in_one(tx: neo4j.ManagedTransaction) -> list[Any]:
+            for n in self.names:
+                lookup.lookup(tx, n, normalize(n), self.kinds)
+            return [work(tx) for work in works]
         with driver.session(default_access_mode=neo4j.READ_ACCESS) as session:
-            if self.names:
-                session.execute_read(lambda tx: [
-                    lookup.lookup(tx, n, normalize(n), self.kinds) for n in self.names])
-            for work in self.transactions if transactions is None else transactions:
-                session.execute_read(work)
+            session.execute_read(all_in_one)
 
 
 def cold_date(i: int) -> str:
@@ -151,8 +155,7 @@ def _gaps(day: str) -> Work:
         pairs = contested_pairs(present, "state")[1]
         if not pairs:
             return present
-        # kb.coverage.between_pairs for the pairs, as the service asks (in one transaction
-        # here, two in the service: the floor is, if anything, a little cheaper)
+        # kb.coverage.between_pairs for the pairs, as the service asks
         actors = sorted({p for pair in pairs for p in pair})
         cov = coverage.coverage(tx, actors, day, parties_only=True)
         index = PartyIndex(coverage.parties_of_targets(
@@ -167,7 +170,7 @@ def _coverage(day: str, top: int) -> Work:
 
     def work(tx: neo4j.ManagedTransaction) -> Any:
         # kb.stats.top_actors then kb.coverage.between_pairs of every pair, as the service
-        # asks (in two read transactions there, one here)
+        # asks
         actors = [r["id"] for r in stats.most_connected(tx, "State", top, params)]
         cov = coverage.coverage(tx, actors, day, parties_only=True)
         index = PartyIndex(coverage.parties_of_targets(
