@@ -170,3 +170,37 @@ def test_not_valid_on_a_day_is_begun_after_or_ended_before_it(db: Database) -> N
                 mismatched.append((day, row["r"], row["valid"], later, ended))
         assert {row["valid"] for row in rows} == {True, False}, day
     assert mismatched == []
+
+
+def test_from_date_on_the_bare_dates_keeps_the_padded_rule(db: Database) -> None:
+    """kb.queries.lists seeks a from_date list through the range indexes of its dates: the
+    item's latest possible day (its end, else its start) is on or after the day D exactly
+    when that date is >= D as text or is the year or the month of D
+    (kb.queries.asof.ends_on_or_after), for every pair of dates (either missing, in either
+    order), with and without an open end, at days, months and years asked."""
+    from kb.model import FilterSpec
+    from kb.queries import lists, trusted
+    from kb.queries.asof import hi_expr
+
+    stored = [None, "1999", "2015", "2016", "2015-01", "2015-10", "2015-12", "2016-02",
+              "2015-09-30", "2015-10-01", "2015-10-06", "2015-10-31", "2015-12-31", "2016-01-01"]
+    asked = ["2014-12-31", "2015", "2015-10", "2015-10-01", "2015-10-06", "2015-10-07",
+             "2015-12-31", "2016", "2016-01-01", "2016-02-29"]
+    items = [{"start": a, "end": b} for a in stored for b in stored]
+    mismatched = []
+    for open_ended in (False, True):
+        spec = FilterSpec(name="from_date", date_from="start", end_field="end",
+                          open_ended=open_ended)
+        padded = f"{hi_expr('coalesce(n.end, n.start)')} >= $f_from_date"
+        if open_ended:
+            padded = f"(n.end IS NULL OR {padded})"
+        for day in asked:
+            cond, params = lists._date_from(spec, "f_from_date", day)
+            rows = db.read(trusted(f"""
+                UNWIND $items AS n
+                RETURN n, coalesce({cond}, false) AS bare, coalesce({padded}, false) AS padded
+                """), items=items, **params)
+            assert len(rows) == len(items)
+            mismatched += [(open_ended, day, r["n"]) for r in rows if r["bare"] != r["padded"]]
+            assert {r["bare"] for r in rows} == {True, False}, day
+    assert mismatched == []

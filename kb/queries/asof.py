@@ -49,6 +49,21 @@ def ended_before(var: str, end: str = RELATION_DATES[1]) -> str:
     return f"{var}.{end} < $asof_lo AND NOT $asof_lo STARTS WITH {var}.{end}"
 
 
+def ends_on_or_after(value: str, day: str, prefixes: str) -> str:
+    """True when the stored partial date `value` may end on or after the day `$day`:
+    hi(value) >= D, with `$prefixes` the year and the month of D (day_prefixes).
+
+    On the bare property, so that the planner can seek its range index: hi(x) >= D exactly
+    when x >= D as text or x is the year or the month of D (a month "2015-10" is not over
+    on 2015-10-06, though it sorts before it); tests/test_filters.py checks both forms."""
+    return f"({value} >= ${day} OR {value} IN ${prefixes})"
+
+
+def day_prefixes(day: str) -> list[str]:
+    """The year and the month of a full date, the partial dates that contain it."""
+    return [day[:4], day[:7]]
+
+
 def asof_params(asof: str) -> dict[str, Any]:
     """The parameters the fragments use, for a partial date."""
     return {"asof_lo": lo(asof), "asof_hi": hi(asof)}

@@ -15,8 +15,9 @@ from kb.queries.asof import (
     RELATION_DATES,
     asof_params,
     begins_after,
+    day_prefixes,
     ended_before,
-    hi_expr,
+    ends_on_or_after,
     valid_at,
 )
 from kb.queries.entities import label_of
@@ -72,12 +73,19 @@ def _as_of(spec: FilterSpec, p: str, value: str) -> Condition:
 
 
 def _date_from(spec: FilterSpec, p: str, value: str) -> Condition:
-    # overlaps [from, ...): the item's latest possible day is on or after `from`
-    last = f"coalesce(n.{spec.end_field or spec.date_from}, n.{spec.date_from})"
-    cond = f"{hi_expr(last)} >= ${p}"
-    if spec.open_ended and spec.end_field:
-        cond = f"(n.{spec.end_field} IS NULL OR {cond})"
-    return cond, {p: lo(value)}
+    # overlaps [from, ...): the item's latest possible day (its end, else its start) is on
+    # or after `from`; on the bare dates, so that their range indexes can be sought
+    def reaches(prop: str) -> str:
+        return ends_on_or_after(f"n.{prop}", p, f"{p}_prefixes")
+
+    start, end = spec.date_from or "", spec.end_field
+    if not end:
+        cond = reaches(start)
+    elif spec.open_ended:  # no end: still running
+        cond = f"(n.{end} IS NULL OR {reaches(end)})"
+    else:
+        cond = f"((n.{end} IS NULL AND {reaches(start)}) OR {reaches(end)})"
+    return cond, {p: lo(value), f"{p}_prefixes": day_prefixes(lo(value))}
 
 
 def _date_to(spec: FilterSpec, p: str, value: str) -> Condition:

@@ -94,6 +94,8 @@ def _indexed_properties(filters: Iterable[FilterSpec], sort: tuple[str, ...]) ->
     props = {f.property or f.date_from or f.date_to or "" for f in filters}
     # the dates an as_of list is counted with (kb.queries.lists.valid_count)
     props.update(d for f in filters if f.as_of for d in (f.start_field, f.end_field) if d)
+    # the end a from_date list seeks (kb.queries.lists._date_from)
+    props.update(f.end_field for f in filters if f.date_from and f.end_field)
     props.update(s for s in sort if s != "id")
     return sorted(p for p in props if p)
 
