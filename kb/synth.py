@@ -4,9 +4,11 @@ the same scale and seed.
 Every State gets armed forces three or four levels deep, a ministry, officials holding posts
 over time, places, agreements and mechanisms with its neighbours and rivals (domains, status
 histories), events with participants and places, and operations in theatres; every fact
-cites a Source. Scale 1 is about 13,000 relations, and the world grows linearly with the
-scale (100: about a million). States and Domains are not written: the database must hold
-them (`kb seed` or `kb schema apply` + the generated records), as for any import.
+cites a Source. Signatories and heads of delegation take turns among each State's
+officials, so no person becomes a hub as the world grows. Scale 1 is about 13,000
+relations, and the world grows linearly with the scale (100: about a million). States and
+Domains are not written: the database must hold them (`kb seed` or `kb schema apply` + the
+generated records), as for any import.
 """
 
 from __future__ import annotations
@@ -142,10 +144,25 @@ def state_world(w: World, code: str, name: str, partners: list[str]
             yield from operation(w, c, code, k, units, places)
 
 
+def officials_count(w: World) -> int:
+    """How many Persons each State has: two, and two more per unit of scale."""
+    return 2 + 2 * w.scale
+
+
+def official(w: World, c: str, turn: int) -> str:
+    """The id of the State's official whose turn it is (signing, heading a delegation).
+
+    Turns go round the officials, so each signs or heads a few things, as officials in
+    office for a term do, however large the world: one person signing every agreement of
+    the State over fifty years would be no real person, and an entity GET of a synth
+    person would time the degree of a hub instead."""
+    return f"syn-{c}-person{turn % officials_count(w)}"
+
+
 def officials(w: World, c: str, code: str, name: str, posts: list[str]
               ) -> Iterator[dict[str, Any]]:
     """Persons of the State holding posts over time, each post dated."""
-    for k in range(2 + 2 * w.scale):
+    for k in range(officials_count(w)):
         person = f"syn-{c}-person{k}"
         full = f"{w.word()} {w.word(3)}"
         first, last = full.split()
@@ -170,7 +187,7 @@ def pact(w: World, c: str, code: str, partner: str, k: int, places: list[str]
                  kind=w.rng.choice(kinds), signed_on=str(year), status_history=history(w, year))
     for party in (code, partner):
         yield relation("PARTY_TO", party, ag, w, role="party")
-    yield relation("SIGNED", f"syn-{c}-person{k % 2}", ag, w)
+    yield relation("SIGNED", official(w, c, k), ag, w)
     yield relation("SIGNED_AT", ag, places[0], w)
     for domain in w.rng.sample(vocab("domain"), w.rng.randint(1, 2)):
         yield relation("COVERS", ag, domain, w)
@@ -203,7 +220,7 @@ def events(w: World, c: str, code: str, partner: str, k: int, forces: list[str],
         yield entity("Event", ev, f"{w.word()} {w.rng.choice(kinds)} {code}-{partner}", w,
                      kind=w.rng.choice(kinds), start=w.date(1990), status="happened")
         yield relation("PARTICIPATED_IN", w.rng.choice(forces), ev, w, role="participant")
-        yield relation("PARTICIPATED_IN", f"syn-{c}-person{n}", ev, w,
+        yield relation("PARTICIPATED_IN", official(w, c, 2 * k + n), ev, w,
                        role="head_of_delegation")
         yield relation("PARTICIPATED_IN", f"syn-{partner.lower()}-af", ev, w,
                        role="participant")

@@ -76,3 +76,28 @@ def test_aliases_in_several_scripts(scale_one: Path) -> None:
                "cyrillic": any("\u0400" <= c <= "\u04ff" for a in person["aliases"] for c in a),
                "greek": any("\u0370" <= c <= "\u03ff" for a in person["aliases"] for c in a)}
     assert all(scripts.values()), person
+
+
+def person_degrees(directory: Path) -> Counter[str]:
+    """Relations per synth Person (either end)."""
+    degrees: Counter[str] = Counter()
+    with (directory / FILES[2]).open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            for end in (record["from"], record["to"]):
+                if "-person" in end:
+                    degrees[end] += 1
+    return degrees
+
+
+def test_no_person_grows_into_a_hub(scale_one: Path, tmp_path: Path) -> None:
+    # signatories and heads of delegation take turns among the State's officials, so a
+    # person's relations do not grow with the world (they did: persons 0 and 1 of each
+    # State signed every agreement and headed every delegation, 153 relations at scale 100)
+    write(tmp_path / "4", 4, 7)
+    small, large = person_degrees(scale_one), person_degrees(tmp_path / "4")
+    assert max(large.values()) <= max(small.values()) <= 5, (small.most_common(3),
+                                                             large.most_common(3))
+    # and the turns reach every official: most persons sign or head something at scale 4
+    busy = sum(1 for n in large.values() if n > 3)
+    assert busy >= 0.6 * len(large), (busy, len(large))

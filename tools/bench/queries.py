@@ -17,7 +17,7 @@ service, all in one read transaction, as the API reads a view that resolves name
   transaction (the API runs these four side by side, each in its own: kb.db.read_all);
   stats/coverage: most_connected State, then between (coverage, parties_of_targets,
   details) of every pair of those states;
-  entity GET: get_entity; the list pages: list_entities, list_relations.
+  entity GETs: get_entity; the list pages: list_entities, list_relations.
 
 /stats and /gaps answers are kept per API process by data version (kb.memo), so their rows
 time the polled case: the API answers from its memo while the floor reruns the Cypher.
@@ -186,6 +186,7 @@ FORCE = get_model().entities["Force"]
 # a day many posts had ended by and some had not begun, as_of of the dated list row
 LIST_DAY = "2015-01-01"
 STATES = ["ISR", "RUS"]
+STATE_GET = "entity GET (a State)"
 
 
 def endpoints() -> list[Endpoint]:
@@ -217,6 +218,10 @@ def endpoints() -> list[Endpoint]:
                  [lambda tx: get_entity(tx, "Force", "idf")]),
         Endpoint("entity GET (synth)", "/api/v1/persons/syn-abw-person0", [],
                  [lambda tx: get_entity(tx, "Person", "syn-abw-person0")]),
+        # a hub: a State's answer summarises every relation it has, and they grow with
+        # the world (about 45 at scale 1, 450 at scale 100)
+        Endpoint(STATE_GET, "/api/v1/states/ISR", [],
+                 [lambda tx: get_entity(tx, "State", "ISR")]),
         # lists: the 20th page of forces by name, the 20th of every relation (type, id),
         # and of those valid on a day (each type counted for X-Total-Count)
         Endpoint("forces, page 20", "/api/v1/forces?page=20", [],
