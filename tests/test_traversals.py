@@ -338,6 +338,29 @@ def test_gaps_by_pair_of_states_and_of_forces(client: FlaskClient, empty_kb: KB)
     assert client.get(f"{url}&level=brigade").status_code == 422
 
 
+def test_gaps_count_a_unit_for_the_state_of_the_first_force_above_it(
+        client: FlaskClient, empty_kb: KB) -> None:
+    # a squadron three levels under the forces of Israel (its wing and the air force hold
+    # no FORCE_OF), and a force of no State: the first counts for Israel, the second for none
+    deep = [e("Force", "sq-1", name="Squadron 1", kind="unit"),
+            e("Force", "wing-1", name="Wing 1", kind="unit"),
+            e("Force", "stateless", name="A force of no State", kind="unit"),
+            r("PART_OF", "sq-1", "wing-1"), r("PART_OF", "wing-1", "iaf")]
+    for force in ("sq-1", "stateless"):
+        deep += [e("Operation", f"op-{force}", name=f"Air operations of {force}",
+                   kind="air_strikes", start="2016"),
+                 r("CONDUCTS", force, f"op-{force}"), r("IN_THEATRE", f"op-{force}", "theatre-x"),
+                 r("IN_DOMAIN", f"op-{force}", "aerial")]
+    empty_kb.load(GAPS + deep)
+    url = "/api/v1/gaps?theatre=theatre-x&domain=aerial&as_of=2016-06"
+    israel = next(s for g in ok(client, url) for s in g["states"] if s["id"] == "ISR")
+    assert [f["id"] for f in israel["forces"]] == ["iaf", "idf", "sq-1"]
+    assert israel["forces"][2]["state"] == "ISR"
+    forces = {f for g in ok(client, f"{url}&level=force") for f in
+              (g["forces"][0]["id"], g["forces"][1]["id"])}
+    assert "sq-1" in forces and "stateless" not in forces
+
+
 def test_seed_traversals(client: FlaskClient, seeded_kb: KB) -> None:
     # as of the Tel Aviv talks: from 2015-10-14 the Israel-Russia hotline was in service
     url = "/api/v1/gaps?theatre=syria-theatre&domain=aerial&as_of=2015-10-08"
