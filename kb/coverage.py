@@ -172,6 +172,9 @@ class PartyIndex:
         for r in rows:
             self.by_target.setdefault(r["target"], {}).setdefault(r["party"], []).append(r)
             self.targets_of.setdefault(r["party"], set()).add(r["target"])
+        # where each target comes in by_target, so that the few targets a pair shares are
+        # tried in that order without going through every target read for each pair
+        self.position = {target: i for i, target in enumerate(self.by_target)}
 
     def reachable(self, covered: Iterable[str]) -> set[str]:
         """The targets any of the `covered` parties is party to."""
@@ -184,9 +187,8 @@ def _matches(actors: list[str], cov: dict[str, dict[str, Any]],
     # so no assignment: only the targets every actor reaches are tried
     shared = set.intersection(*(index.reachable(cov[a]) for a in actors))
     matches = {}
-    for target, parties in index.by_target.items():
-        if target not in shared:
-            continue
+    for target in sorted(shared, key=index.position.__getitem__):
+        parties = index.by_target[target]
         candidates: dict[str, list[dict[str, Any]]] = {a: [] for a in actors}
         for a in actors:
             for p, held in parties.items():
