@@ -332,11 +332,32 @@ def _gunicorn_command() -> list[str]:
     return [sys.executable, "-m", "gunicorn", "-c", "python:kb.gunicorn_conf", "kb:create_app()"]
 
 
+@main.command("warmup")
+def warmup() -> None:
+    """Plan the analyst questions now, so that no request waits for it (see kb.warmup)."""
+    _warm_plans(_neo4j_settings())
+
+
+def _warm_plans(settings: Settings) -> None:
+    # before the server opens its port: a first request finds the plans made
+    from kb.warmup import warm_plans
+
+    warmed = warm_plans(settings)
+    click.echo(f"plan cache: {warmed.asked} questions asked in {warmed.seconds:.1f} s"
+               + (f", {len(warmed.not_found)} names not found" if warmed.not_found else ""),
+               err=True)
+    for url, error in warmed.failed.items():
+        click.echo(f"plan cache: {url} answered {error}", err=True)
+
+
 @main.command("serve")
 def serve() -> None:
-    """Serve the API with gunicorn on KB_HOST:KB_PORT against the configured Neo4j."""
+    """Serve the API with gunicorn on KB_HOST:KB_PORT against the configured Neo4j
+    (after warming Neo4j's plan cache, unless KB_WARMUP=off)."""
     settings = _neo4j_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.warmup:
+        _warm_plans(settings)
     os.execv(sys.executable, _gunicorn_command())
 
 
@@ -355,6 +376,8 @@ def up() -> None:
         ctx.invoke(seed)
         if port_open(settings.port, settings.host):
             raise click.ClickException(f"{settings.host}:{settings.port} is in use (KB_PORT)")
+        if settings.warmup:
+            _warm_plans(settings)
         click.echo(f"API on http://{settings.host}:{settings.port} (docs at /docs); Ctrl-C stops")
         _run_server()
     finally:

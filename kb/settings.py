@@ -52,6 +52,7 @@ class Settings:
     log_format: str = "json"  # json (one object a line) or text
     metrics_require_key: bool = False  # GET /metrics needs a reader key
     memo_size: int = 256  # answers of /stats, /stats/coverage, /gaps kept per process; 0: off
+    warmup: bool = True  # `kb serve`/`kb up` warm Neo4j's plan cache before serving (kb.warmup)
 
     @property
     def local_neo4j(self) -> bool:
@@ -193,4 +194,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=_choice(env, "KB_LOG_FORMAT", "json", ("json", "text")),
         metrics_require_key=_bool(env, "KB_METRICS_REQUIRE_KEY", False),
         memo_size=_int(env, "KB_MEMO_SIZE", 256, 0, 100_000),
+        warmup=_bool(env, "KB_WARMUP", True),
     )

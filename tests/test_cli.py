@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.settings import PROJECT_ROOT
+from kb.warmup import WARM_URLS
 from tests.conftest import KB, free_port
 
 
@@ -78,15 +79,18 @@ def test_validate_reports_bad_seed_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_serve_uses_the_external_neo4j_and_starts_none(neo4j_uri: str, tmp_path: Path) -> None:
-    port = free_port()
+def test_serve_uses_the_external_neo4j_and_starts_none(neo4j_uri: str, tmp_path: Path,
+                                                       seeded_kb: KB) -> None:
+    """It warms the plan cache first (kb.warmup): every question answered on the seed."""
+    port, log_path = free_port(), tmp_path / "serve.log"
     env = {**os.environ, "NEO4J_URI": neo4j_uri, "KB_PORT": str(port),
            "KB_DATA_DIR": str(tmp_path), "KB_WORKERS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve"], env=env,
-                              cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    env.pop("KB_WARMUP", None)
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve"], env=env,
+                                  cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # the warm-up comes first
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
@@ -100,3 +104,8 @@ def test_serve_uses_the_external_neo4j_and_starts_none(neo4j_uri: str, tmp_path:
         server.wait(timeout=30)
     # the local Neo4j keeps its store and pid file in KB_DATA_DIR: none was created
     assert not (tmp_path / "neo4j").exists() and not (tmp_path / "neo4j.pid").exists()
+    warm_up = [line for line in log_path.read_text().splitlines()
+               if line.startswith("plan cache:")]
+    assert len(warm_up) == 1, warm_up  # no question failed
+    assert warm_up[0].startswith(f"plan cache: {len(WARM_URLS)} questions asked in ")
+    assert "not found" not in warm_up[0]  # each name is the seed's

@@ -66,7 +66,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         env = {**os.environ, "NEO4J_URI": uri, "KB_DATA_DIR": str(tmp_path),
                "KB_PORT": str(port), "KB_HOST": "127.0.0.1",
                # the fuzzer sends thousands of requests a minute with one key
-               "KB_RATE_LIMIT_ANONYMOUS": "off", "KB_RATE_LIMIT_KEYED": "off"}
+               "KB_RATE_LIMIT_ANONYMOUS": "off", "KB_RATE_LIMIT_KEYED": "off",
+               "KB_WARMUP": "off"}  # tests/test_cli.py tests it; here it would add 15 s
         server = subprocess.Popen([str(BIN / "kb"), "serve"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

@@ -189,7 +189,7 @@ def test_gunicorn_metrics_add_up_across_workers(
     env = {**os.environ, "NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path),
            "KB_PORT": str(port), "KB_HOST": "127.0.0.1", "KB_WORKERS": "2",
            "KB_LOG_FORMAT": "json", "GUNICORN_CMD_ARGS": "--max-requests 10",
-           "KB_RATE_LIMIT_ANONYMOUS": "off", "KB_RATE_LIMIT_KEYED": "off"}
+           "KB_RATE_LIMIT_ANONYMOUS": "off", "KB_RATE_LIMIT_KEYED": "off", "KB_WARMUP": "off"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     url = f"http://127.0.0.1:{port}"
     key = api_keys["reader"]

@@ -57,3 +57,11 @@ def test_the_memo_size_is_read_and_checked() -> None:
         with pytest.raises(SettingsError) as excinfo:
             load_settings({"KB_MEMO_SIZE": bad})
         assert excinfo.value.variable == "KB_MEMO_SIZE"
+
+
+def test_the_warm_up_is_on_unless_turned_off() -> None:
+    assert load_settings({}).warmup is True
+    assert load_settings({"KB_WARMUP": "off"}).warmup is False
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings({"KB_WARMUP": "later"})
+    assert excinfo.value.variable == "KB_WARMUP"

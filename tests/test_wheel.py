@@ -113,7 +113,7 @@ def test_installed_server_answers_a_query(installed: Installed, neo4j_uri: str,
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     environ.update(NEO4J_URI=neo4j_uri, KB_PORT=str(port), KB_WORKERS="1",
-                   HOME=str(installed.workdir))
+                   HOME=str(installed.workdir), KB_WARMUP="off")
     server = subprocess.Popen([str(installed.venv / "bin" / "kb"), "serve"],
                               cwd=installed.workdir, env=environ,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
