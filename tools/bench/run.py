@@ -48,7 +48,7 @@ def kb(*args: str) -> str:
                           text=True).stdout
 
 
-def _wait_ready(base: str, timeout: float = 60) -> None:
+def _wait_ready(base: str, timeout: float = 180) -> None:  # `kb serve` warms plans first
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
