@@ -269,6 +269,11 @@ def import_(path: Path, dry_run: bool, workers: int) -> None:
         report = import_paths(db, files, dry_run=dry_run, on_check=checked, on_write=written,
                               workers=workers)
     click.echo(report.summary())
+    totals = report.totals()
+    if not dry_run and (totals.get("created") or totals.get("updated")) and _settings().warmup:
+        # new data moves Neo4j's statistics and the sizes of the lists requests send: after
+        # 19,000 records its first requests planned again for 9 s (tools/bench/changes.md)
+        _warm_plans(_settings())
 
 
 @main.command("synth")

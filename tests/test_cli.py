@@ -18,8 +18,9 @@ from kb.warmup import WARM_URLS
 from tests.conftest import KB, free_port
 
 
-def run(args: list[str], neo4j_uri: str, tmp_path: Path) -> tuple[int, str]:
-    env = {"NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path)}
+def run(args: list[str], neo4j_uri: str, tmp_path: Path, **extra: str) -> tuple[int, str]:
+    # no plan-cache warm-up after imports unless a test asks for it (KB_WARMUP=on)
+    env = {"NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path), "KB_WARMUP": "off", **extra}
     result = CliRunner().invoke(main, args, env=env)
     return result.exit_code, result.output
 

@@ -15,12 +15,14 @@ from kb import imports
 from kb.cli import main
 from kb.db import Database
 from kb.synth import write as synth
+from kb.warmup import WARM_URLS
 from tests.conftest import KB
 from tests.factories import e, r
 
 
-def run(args: list[str], neo4j_uri: str, tmp_path: Path) -> tuple[int, str]:
-    env = {"NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path)}
+def run(args: list[str], neo4j_uri: str, tmp_path: Path, **extra: str) -> tuple[int, str]:
+    # no plan-cache warm-up after imports unless a test asks for it (KB_WARMUP=on)
+    env = {"NEO4J_URI": neo4j_uri, "KB_DATA_DIR": str(tmp_path), "KB_WARMUP": "off", **extra}
     result = CliRunner().invoke(main, args, env=env)
     return result.exit_code, result.output
 
@@ -38,15 +40,20 @@ def chain(n: int) -> list[dict[str, Any]]:
 
 def test_a_synthetic_world_imports_and_a_rerun_changes_nothing(
         neo4j_uri: str, tmp_path: Path, empty_kb: KB) -> None:
+    """An import that wrote warms the plan cache after it (kb.warmup); one that wrote
+    nothing does not."""
     counts = synth(tmp_path / "world", 1, 3)
     before = empty_kb.counts()
-    code, out = run(["import", str(tmp_path / "world")], neo4j_uri, tmp_path)
+    code, out = run(["import", str(tmp_path / "world")], neo4j_uri, tmp_path, KB_WARMUP="on")
     assert code == 0, out
+    assert f"plan cache: {len(WARM_URLS)} questions asked in" in out, out
     entities = counts["10-sources.ndjson"] + counts["20-entities.ndjson"]
     assert empty_kb.counts() == (before[0] + entities, before[1] + counts["30-relations.ndjson"])
-    code, again = run(["import", str(tmp_path / "world")], neo4j_uri, tmp_path)
+    code, again = run(["import", str(tmp_path / "world")], neo4j_uri, tmp_path,
+                      KB_WARMUP="on")
     assert code == 0, again
     assert "created" not in again and "updated" not in again, again
+    assert "plan cache" not in again, again
     assert empty_kb.counts() == (before[0] + entities, before[1] + counts["30-relations.ndjson"])
 
 
