@@ -38,7 +38,7 @@ USER 10001:10001
 WORKDIR /home/kb
 EXPOSE 8000
 # liveness only (/healthz answers without the database); readiness is /readyz for the balancer.
-# The port opens after the plan-cache warm-up (kb.warmup, KB_WARMUP): 15-35 s on a new Neo4j
+# The port opens after the plan-cache warm-up (kb.warmup, KB_WARMUP): 12-35 s on a new Neo4j
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python3", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('KB_PORT', '8000'), timeout=3)"]
 # schema and seed data: `kb schema apply` and `kb seed` once (compose.yaml: the init service)
