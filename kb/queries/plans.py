@@ -1,5 +1,9 @@
 """Every analyst endpoint's Cypher with sample parameters, for EXPLAIN/PROFILE reviews.
 
+Neo4j plans a statement per the types of its parameters and per the size step of each list
+(0, 1, 2 to 10, 11 to 100, ...), so a sample list is as long as the endpoint's usually are
+where the plan depends on it; `tools/bench/plan_sizes.py` shows which plans do.
+
 `kb explain` prints each plan's operators; tests/test_plans.py checks that each statement
 finds its starting nodes through an index.
 """
@@ -31,7 +35,13 @@ STATEMENTS: list[tuple[str, str, dict[str, Any]]] = [
      {"parties": ACTORS, **ASOF}),
     ("mechanisms?between: details", coverage._details_query("Mechanism"),
      {"ids": ["il-ru-syria-deconfliction"], **ASOF}),
-    ("dossier: shared events", explore.SHARED_EVENTS, {"a": ["idf"], "b": ["ru-armed-forces"]}),
+    # the ids a dossier of idf and ru-armed-forces sends (each actor and what it covers):
+    # with one id a side the plan seeks the second side by index, a plan no dossier uses
+    ("dossier: shared events", explore.SHARED_EVENTS,
+     {"a": ["ISR", "idf", "idf-general-staff", "israeli-air-force", "israeli-navy"],
+      "b": ["RUS", "SUN", "ru-aerospace-forces", "ru-armed-forces", "ru-forces-syria",
+            "ru-general-staff", "ru-military-police", "ru-mod", "ru-navy",
+            "soviet-armed-forces", "soviet-navy"]}),
     ("paths: one step", paths.STEP,
      {"frontier": ["yair-golan"], "ends": ["yair-golan", "vladimir-putin"],
       "via": ["Event", "Person"], "limit": 20_000}),
