@@ -79,6 +79,14 @@ def test_validate_reports_bad_seed_files(tmp_path: Path) -> None:
     assert "bad.yaml#2" in result.output and "nowhere" in result.output
 
 
+def test_warmup_asks_its_questions_even_with_the_start_warm_up_off(
+        neo4j_uri: str, tmp_path: Path, seeded_kb: KB) -> None:
+    code, out = run(["warmup"], neo4j_uri, tmp_path)  # run() sets KB_WARMUP=off
+    assert code == 0, out
+    assert f"plan cache: {len(WARM_URLS)} questions asked in " in out, out
+    assert "not found" not in out and "answered" not in out, out
+
+
 @pytest.mark.slow
 def test_serve_uses_the_external_neo4j_and_starts_none(neo4j_uri: str, tmp_path: Path,
                                                        seeded_kb: KB) -> None:
