@@ -8,7 +8,7 @@ import flask_swagger_ui
 from flask import Flask
 from flask_cors import CORS
 
-from kb import db, logs, memo
+from kb import db, logs, memo, stats_index
 from kb.api import caching, compression, jsonio, limits, resolving, security, shedding
 from kb.api.openapi import finish_spec
 from kb.api.spec import make_api
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     db.init_app(app, settings)
     memo.init_app(app, settings)  # answers of /stats and /gaps kept by data version
+    stats_index.init_app(app, settings)  # /stats' tables, kept current to it
     shedding.init_app(app)  # first: a thread always stays free for the probes
     security.init_app(app)  # reads need a reader if KB_READS_REQUIRE_KEY; keys are checked
     limits.init_app(app, settings)  # after the key check: keyed callers count per key

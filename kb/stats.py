@@ -25,8 +25,11 @@ terminated ones do not fill a cell. A pair and domain without a cell is a gap.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import neo4j
 
 from kb.coverage import between_pairs, first_date, status_as_of
 from kb.db import Database
@@ -35,6 +38,9 @@ from kb.model import get_model
 from kb.queries import stats as stats_queries
 from kb.queries.asof import asof_params
 
+if TYPE_CHECKING:  # kb.stats_index builds on this module
+    from kb.stats_index import StatsIndex
+
 UNKNOWN = "unknown"
 # statuses on the date that make a mechanism count in the coverage matrix (as in /gaps)
 COVERING = ("active", None)
@@ -42,26 +48,33 @@ LEVELS = {"state": "State", "force": "Force"}
 TABLE_KINDS = {"Mechanism": "mechanism_kind", "Agreement": "agreement_kind"}
 
 
-def summary(db: Database, asof: str, domains: list[str] | None, top: int) -> dict[str, Any]:
+def summary(db: Database, asof: str, domains: list[str] | None, top: int,
+            index: StatsIndex | None = None) -> dict[str, Any]:
     """The /stats answer: counts per kind, the four tables of mechanisms and agreements,
-    and the `top` most connected forces, as of the date."""
+    and the `top` most connected forces, as of the date.
+
+    With an `index` (kb.stats_index) the tables come from it, else they are counted in
+    Cypher; either way from the same rules."""
     params = asof_params(asof)
+    indexed = index.tables(db, asof, domains) if index is not None else None
     # each statement reads the whole of a kind: side by side they take the longest one's time
-    found = db.read_all({
+    works: dict[str, Callable[[neo4j.ManagedTransaction], Any]] = {
         "counts": stats_queries.counts,
-        "Mechanism": partial(stats_queries.grouped, label="Mechanism", domains=domains,
-                             params=params),
-        "Agreement": partial(stats_queries.grouped, label="Agreement", domains=domains,
-                             params=params),
         "most_connected": partial(stats_queries.most_connected, label="Force", top=top,
                                   params=params),
-    })
+    }
+    if indexed is None:  # no index, or no data version for one
+        works.update({label: partial(stats_queries.grouped, label=label, domains=domains,
+                                     params=params) for label in TABLE_KINDS})
+    found = db.read_all(works)
+    if indexed is None:
+        indexed = {label: grouped_tables(found[label], label) for label in TABLE_KINDS}
     counts, connected = found["counts"], found["most_connected"]
     return {
         "as_of": asof,
         "counts": [{"entity": k, "count": counts.get(k, 0)} for k in sorted(get_model().entities)],
-        "mechanisms": grouped_tables(found["Mechanism"], "Mechanism"),
-        "agreements": grouped_tables(found["Agreement"], "Agreement"),
+        "mechanisms": indexed["Mechanism"],
+        "agreements": indexed["Agreement"],
         "most_connected": connected,
     }
 
@@ -70,8 +83,7 @@ def grouped_tables(groups: list[dict[str, Any]], label: str) -> dict[str, list[d
     """The four tables from the groups Cypher counted (kb.queries.stats.grouped): the same
     answer `tables` gives from the items one by one."""
     if any(g["stale"] for g in groups):
-        raise StoreOutdated(f"{label}s stored by an earlier version lack the status lists "
-                            "/stats counts with; run `kb schema apply` to add them")
+        raise outdated(label)
     vocabulary = list(get_model().vocabularies["domain"])
     domains: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -83,7 +95,13 @@ def grouped_tables(groups: list[dict[str, Any]], label: str) -> dict[str, list[d
         statuses[g["status"] or UNKNOWN] += g["count"]
         kinds[g["kind"] or UNKNOWN] += g["count"]
         years[g["year"] or UNKNOWN] += g["count"]
-    return _tables(label, domains, statuses, kinds, years)
+    return tables_of(label, domains, statuses, kinds, years)
+
+
+def outdated(label: str) -> StoreOutdated:
+    """The error when items of the kind lack the status lists the tables count with."""
+    return StoreOutdated(f"{label}s stored by an earlier version lack the status lists "
+                         "/stats counts with; run `kb schema apply` to add them")
 
 
 def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[dict[str, Any]]]:
@@ -104,11 +122,12 @@ def tables(rows: list[dict[str, Any]], label: str, asof: str) -> dict[str, list[
         statuses[status_as_of(props, asof)[1] or UNKNOWN] += 1
         kinds[props.get("kind") or UNKNOWN] += 1
         years[began_on(props)[:4] or UNKNOWN] += 1
-    return _tables(label, domains, statuses, kinds, years)
+    return tables_of(label, domains, statuses, kinds, years)
 
 
-def _tables(label: str, domains: Counter[str], statuses: Counter[str], kinds: Counter[str],
-            years: Counter[str]) -> dict[str, list[dict[str, Any]]]:
+def tables_of(label: str, domains: Counter[str], statuses: Counter[str], kinds: Counter[str],
+              years: Counter[str]) -> dict[str, list[dict[str, Any]]]:
+    """The four tables from their counts (by key); every key of the vocabularies listed."""
     model = get_model()
     names = model.vocabularies["domain"]
     by_domain = [{"key": d, "name": names[d].get("name", d), "count": domains[d]}

@@ -22,6 +22,7 @@ from kb.memo import get_memo
 from kb.model import get_model
 from kb.resolve import ACTOR_KINDS, NameQuery, domain_field, resolve_domain
 from kb.schemas import PartialDate
+from kb.stats_index import get_index
 
 blp = KBBlueprint("stats", __name__, url_prefix="/api/v1",
                   description="Statistics for dashboards: counts, breakdowns by domain, "
@@ -165,7 +166,7 @@ class Stats(MethodView):
         """Counts per kind; mechanisms and agreements by domain, status, kind and year."""
         asof, domains, top = args.get("as_of") or today(), _resolved_domains(args), args["top"]
         return get_memo().answer(get_db(), "stats", (asof, _key(domains), top),
-                                 lambda: stats.summary(get_db(), asof, domains, top))
+                                 lambda: stats.summary(get_db(), asof, domains, top, get_index()))
 
 
 @blp.route("/stats/coverage")

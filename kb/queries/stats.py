@@ -32,8 +32,8 @@ def counts(tx: neo4j.ManagedTransaction) -> dict[str, int]:
     return {k: int(v) for k, v in record["counts"].items()} if record else {}
 
 
-def _dates(label: str) -> tuple[str, str]:
-    # the start and end fields the lists' as_of filter uses for the kind
+def as_of_fields(label: str) -> tuple[str, str]:
+    """The start and end fields the lists' as_of filter uses for a Mechanism or Agreement."""
     check_name(label in ("Mechanism", "Agreement"), label)
     spec = get_model().entities[label].filters["as_of"]
     start, end = spec.start_field or "", spec.end_field or ""
@@ -45,7 +45,7 @@ def _dates(label: str) -> tuple[str, str]:
 def _counted(label: str) -> str:
     # the items the tables count (as /mechanisms?as_of=D lists them), with the Domains each
     # covers on the date, narrowed to $domains (a list, or null for all)
-    start, end = _dates(label)
+    start, end = as_of_fields(label)
     return f"""
     MATCH (n:{label})
     WHERE {valid_at('n', start, end)}
