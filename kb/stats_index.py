@@ -28,7 +28,9 @@ as by kb.memo: with KB_MEMO_SIZE=0 the tables are counted in Cypher on every req
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -47,6 +49,7 @@ from kb.queries import audit as audit_queries
 from kb.queries import stats_index as queries
 from kb.settings import Settings
 
+log = logging.getLogger(__name__)
 Key = tuple[str, int]
 FIRST: Key = ("", 0)  # before every date
 STEP = 256  # breakpoints between two snapshots of a sweep
@@ -285,9 +288,13 @@ class StatsIndex:
             self.version = None
             return False
         if held is None or held[1] != version[1] or not 0 <= version[0] - held[0] <= RELOAD_ABOVE:
+            started = time.monotonic()
             for label, kind in self.kinds.items():
                 kind.load(queries.every_item(tx, label))
             self.loads += 1
+            log.info("stats index: %s read in %.2f s", ", ".join(
+                f"{len(k.items)} {label}s" for label, k in self.kinds.items()),
+                time.monotonic() - started)
         elif version[0] > held[0]:
             self._update(tx, queries.changed(tx, held[0], version[0],
                                              [*self.kinds, queries.COVERS]))

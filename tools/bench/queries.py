@@ -22,13 +22,17 @@ service, all in one read transaction, as the API reads a view that resolves name
 /stats and /gaps answers are kept per API process by data version (kb.memo), so their rows
 time the polled case: the API answers from its memo while the floor reruns the Cypher.
 The "(cold)" rows ask each timed request at another as_of (another memo key), with the
-floor the same Cypher at that as_of: the cost of a first request.
+floor the same Cypher at that as_of: the cost of a first request. The API counts /stats'
+tables from an index it keeps current from the audit feed (kb.stats_index), so the row
+"stats (after a write)" asks /stats after an untimed PATCH of a Mechanism (ended, then not
+again: what /stats counts changes), with the floor the same Cypher as the stats row.
 """
 
 from __future__ import annotations
 
 import http.client
 import itertools
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -70,6 +74,8 @@ class Endpoint:
     kinds: list[str] | None = None  # of the names resolved
     # cold rows: the transactions at an as-of date, each request asking another date
     at: Callable[[str], list[Work]] | None = None
+    # run before each request, untimed (the i-th, on the timed connection)
+    before: Callable[[http.client.HTTPConnection, int], None] | None = None
 
     def request(self, i: int) -> tuple[str, list[Work]]:
         """The URL and floor transactions of the i-th request (cold rows: another as_of)."""
@@ -189,9 +195,14 @@ STATES = ["ISR", "RUS"]
 STATE_GET = "entity GET (a State)"
 
 
-def endpoints() -> list[Endpoint]:
+def endpoints(editor_key: str | None = None, written: str | None = None) -> list[Endpoint]:
     """The analyst queries timed at every scale (seed ids, present at every scale, and a
-    synth id, present from scale 1)."""
+    synth id, present from scale 1); with an editor key, /stats after a write to the
+    Mechanism `written` too."""
+    after_write = [] if editor_key is None or written is None else [
+        # last: the writes make every memoized answer before them unreachable
+        Endpoint("stats (after a write)", "/api/v1/stats", [], [_stats(NOW)],
+                 before=_ended_or_not(editor_key, written))]
     return [
         Endpoint("between (states)", "/api/v1/mechanisms?between=ISR&between=RUS", STATES,
                  [_between("Mechanism", STATES)], ACTOR_KINDS),
@@ -231,7 +242,22 @@ def endpoints() -> list[Endpoint]:
         Endpoint("relations on a day, page 20", f"/api/v1/relations?as_of={LIST_DAY}&page=20",
                  [], [lambda tx: list_relations(tx, RelationQuery(asof=LIST_DAY, offset=950,
                                                                   limit=50))]),
+        *after_write,
     ]
+
+
+def _ended_or_not(editor_key: str, mechanism: str) -> Callable[[http.client.HTTPConnection, int],
+                                                                None]:
+    # an audited write that changes what /stats counts today: the Mechanism ended, then not
+    def write(conn: http.client.HTTPConnection, i: int) -> None:
+        body = json.dumps({"ended_on": "2020-01-01" if i % 2 == 0 else None})
+        conn.request("PATCH", f"/api/v1/mechanisms/{mechanism}", body=body, headers={
+            "Authorization": f"Bearer {editor_key}", "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"PATCH {mechanism}: HTTP {resp.status}")
+    return write
 
 
 def percentiles(ms: list[float]) -> tuple[float, float]:
@@ -273,6 +299,8 @@ def time_both(conn: http.client.HTTPConnection, driver: neo4j.Driver, ep: Endpoi
         if budget_s is not None and i < warmup and i >= 2 and spent > budget_s / 4:
             warmup = i  # a slow query: two warm-ups are enough, time the rest
         url, transactions = ep.request(i)
+        if ep.before is not None:
+            ep.before(conn, i)
         start = time.perf_counter()
         status = get(conn, url)
         middle = time.perf_counter()

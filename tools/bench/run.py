@@ -153,7 +153,10 @@ class Scale:
         f["relationships"] = driver.execute_query(
             "MATCH ()-[r]->() RETURN count(r) AS c").records[0]["c"]
         self.step("query latency")
-        eps = {ep.name: ep for ep in queries.endpoints()}
+        written = driver.execute_query(  # a synth Mechanism (the seed's are left as they are)
+            "MATCH (m:Mechanism) WHERE m.id STARTS WITH 'syn-' AND m.ended_on IS NULL "
+            "RETURN m.id AS id ORDER BY id LIMIT 1").records[0]["id"]
+        eps = {ep.name: ep for ep in queries.endpoints(key, written)}
         f["queries"] = self._latency(driver, eps, self.args.seconds_per_query)
         self.step(f"mix for {self.args.mix_seconds} s, {self.args.clients} clients")
         n, errors = _mix(self.port, eps, self.args.clients, self.args.mix_seconds)
