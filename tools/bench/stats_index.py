@@ -1,0 +1,73 @@
+"""The index behind /stats (kb/stats_index.py) on a store: what it costs to read and to keep,
+what a count costs, and whether it answers as the Cypher counting does.
+
+    .venv/bin/python tools/bench/stats_index.py bolt://127.0.0.1:7790
+
+Prints the time to read every item, to build the sweeps of no Domain filter, the memory
+both hold (tracemalloc), then for a few dates and filters the time of a count from the index
+(the version read included) and of the Cypher counting (kb.stats.summary without index),
+and whether their tables are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+from tempfile import TemporaryDirectory
+
+from kb import stats
+from kb.db import Database
+from kb.settings import load_settings
+from kb.stats_index import StatsIndex, Sweep
+
+CHECKS: list[tuple[str, list[str] | None]] = [
+    ("2026-11-19", None), ("2015-10-08", None), ("2001-01-01", None), ("2015-10-08", ["aerial"]),
+    ("2015-10-09", ["aerial"]), ("2015", None), ("2019-06", ["naval"])]
+
+
+def main() -> None:
+    """Measure the index on the store at the URI."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("uri")
+    args = parser.parse_args()
+    with TemporaryDirectory() as data_dir:
+        measure(Database(load_settings({"NEO4J_URI": args.uri, "KB_DATA_DIR": data_dir,
+                                        "KB_QUERY_TIMEOUT": "120"})))
+
+
+def measure(db: Database) -> None:
+    """Read, build, count and compare (see the module)."""
+    index = StatsIndex()
+    tracemalloc.start()
+    started = time.perf_counter()
+    db.read_tx(index._refresh)
+    read = time.perf_counter() - started
+    gc.collect()
+    items_mb = tracemalloc.get_traced_memory()[0] / 2**20
+    started = time.perf_counter()
+    for kind in index.kinds.values():
+        kind.sweeps[None] = Sweep(kind.items, None)
+    built = time.perf_counter() - started
+    gc.collect()
+    all_mb = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    sizes = ", ".join(f"{len(k.items)} {label}s" for label, k in index.kinds.items())
+    events = sum(len(k.sweeps[None].events) for k in index.kinds.values())
+    print(f"read {sizes} in {read:.2f} s; sweeps ({events} breakpoints) built in {built:.2f} s")
+    print(f"memory: items {items_mb:.1f} MiB, with the sweeps {all_mb:.1f} MiB")
+    for asof, domains in CHECKS:
+        started = time.perf_counter()
+        got = index.tables(db, asof, domains)
+        indexed = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        answer = stats.summary(db, asof, domains, 3)
+        cypher = (time.perf_counter() - started) * 1000
+        same = got == {"Mechanism": answer["mechanisms"], "Agreement": answer["agreements"]}
+        print(f"{asof:>10} {domains!s:>10}: index {indexed:7.1f} ms, Cypher (whole "
+              f"/stats) {cypher:7.1f} ms, same tables: {same}")
+
+
+if __name__ == "__main__":
+    main()
