@@ -15,6 +15,7 @@ import argparse
 import gc
 import time
 import tracemalloc
+from collections.abc import Callable
 from tempfile import TemporaryDirectory
 
 from kb import stats
@@ -39,24 +40,18 @@ def main() -> None:
 
 def measure(db: Database) -> None:
     """Read, build, count and compare (see the module)."""
-    index = StatsIndex()
-    tracemalloc.start()
-    started = time.perf_counter()
-    db.read_tx(index._refresh)
-    read = time.perf_counter() - started
-    gc.collect()
-    items_mb = tracemalloc.get_traced_memory()[0] / 2**20
-    started = time.perf_counter()
-    for kind in index.kinds.values():
-        kind.sweeps[None] = Sweep(kind.items, None)
-    built = time.perf_counter() - started
-    gc.collect()
-    all_mb = tracemalloc.get_traced_memory()[0] / 2**20
-    tracemalloc.stop()
+    index, read, built = _loaded(db)
     sizes = ", ".join(f"{len(k.items)} {label}s" for label, k in index.kinds.items())
     events = sum(len(k.sweeps[None].events) for k in index.kinds.values())
     print(f"read {sizes} in {read:.2f} s; sweeps ({events} breakpoints) built in {built:.2f} s")
-    print(f"memory: items {items_mb:.1f} MiB, with the sweeps {all_mb:.1f} MiB")
+    # again under tracemalloc, which slows Python down several times: memory only
+    tracemalloc.start()
+    held, _, _ = _loaded(db, lambda: print(
+        f"memory: items {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MiB, ", end=""))
+    gc.collect()
+    print(f"with the sweeps {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MiB")
+    tracemalloc.stop()
+    del held
     for asof, domains in CHECKS:
         started = time.perf_counter()
         got = index.tables(db, asof, domains)
@@ -67,6 +62,20 @@ def measure(db: Database) -> None:
         same = got == {"Mechanism": answer["mechanisms"], "Agreement": answer["agreements"]}
         print(f"{asof:>10} {domains!s:>10}: index {indexed:7.1f} ms, Cypher (whole "
               f"/stats) {cypher:7.1f} ms, same tables: {same}")
+
+
+def _loaded(db: Database, after_read: Callable[[], None] = lambda: None
+            ) -> tuple[StatsIndex, float, float]:
+    index = StatsIndex()
+    started = time.perf_counter()
+    db.read_tx(index._refresh)
+    read = time.perf_counter() - started
+    gc.collect()
+    after_read()
+    started = time.perf_counter()
+    for kind in index.kinds.values():
+        kind.sweeps[None] = Sweep(kind.items, None)
+    return index, read, time.perf_counter() - started
 
 
 if __name__ == "__main__":
