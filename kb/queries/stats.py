@@ -3,8 +3,10 @@
 Every statistic reads the whole of a kind (a mechanism of any domain may count), so these
 statements start from a label, not from an index seek. The tables are counted in Cypher
 (`grouped`), from the status history as lists (kb.records.status_lists), so that only a few
-hundred grouped rows come back instead of every item with its history. The ranking of the
-most connected reads degrees from the count store and the relations of a few candidates only.
+hundred grouped rows come back instead of every item with its history; the API counts them
+from its index instead (kb.stats_index) unless KB_MEMO_SIZE=0, and is tested against these.
+The ranking of the most connected reads degrees from the count store and the relations of a
+few candidates only.
 """
 
 from __future__ import annotations
