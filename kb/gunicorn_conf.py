@@ -58,6 +58,13 @@ def on_starting(server: Any) -> None:
         stale.unlink()
 
 
+def post_worker_init(worker: Any) -> None:
+    """Read the worker's /stats index in the background (kb.stats_index)."""
+    from kb.stats_index import fill_in_background
+
+    fill_in_background(worker.wsgi)
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges (in-flight Neo4j work) from the metrics."""
     from prometheus_client import multiprocess

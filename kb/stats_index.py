@@ -42,8 +42,8 @@ import neo4j
 from flask import Flask, current_app
 
 from kb import stats
-from kb.dates import hi, lo
-from kb.db import Database
+from kb.dates import hi, lo, today
+from kb.db import Database, get_db
 from kb.model import get_model
 from kb.queries import audit as audit_queries
 from kb.queries import stats_index as queries
@@ -331,6 +331,26 @@ def _tables(label: str, counts: Counter[tuple[str, str]]) -> dict[str, list[dict
 def init_app(app: Flask, settings: Settings) -> None:
     """An empty index for the app when answers are kept by data version (KB_MEMO_SIZE > 0)."""
     app.extensions["kb.stats_index"] = StatsIndex() if settings.memo_size else None
+
+
+def fill_in_background(app: Flask) -> threading.Thread | None:
+    """Read the app's index in a thread (a new gunicorn worker, kb.gunicorn_conf), so that
+    the first /stats it serves need not wait about 3 s at scale 100; None when the index or
+    the warm-ups (KB_WARMUP) are off."""
+    index = app.extensions.get("kb.stats_index")
+    if index is None or not app.config["KB_SETTINGS"].warmup:
+        return None
+
+    def fill() -> None:
+        with app.app_context():
+            try:
+                index.tables(get_db(), today(), None)
+            except Exception as exc:  # whatever it was, the first /stats reads it and says
+                log.warning("stats index: not read at start (%s); the first /stats will", exc)
+
+    thread = threading.Thread(target=fill, name="kb-stats-index", daemon=True)
+    thread.start()
+    return thread
 
 
 def get_index() -> StatsIndex | None:

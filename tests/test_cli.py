@@ -108,6 +108,10 @@ def test_serve_uses_the_external_neo4j_and_starts_none(neo4j_uri: str, tmp_path:
             except OSError:
                 assert time.monotonic() < deadline, "kb serve did not become ready"
                 time.sleep(0.3)
+        # the worker reads its /stats index without being asked (kb.stats_index)
+        while "stats index: 39 Mechanisms" not in log_path.read_text():
+            assert time.monotonic() < deadline, log_path.read_text()[-2000:]
+            time.sleep(0.3)
     finally:
         server.terminate()
         server.wait(timeout=30)
