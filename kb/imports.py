@@ -40,12 +40,12 @@ from kb.ingest import (
     Report,
     check_references,
     prepare,
-    read_file,
     referenced_ids,
     validate_records,
     write_batch,
 )
 from kb.queries import entities as entity_queries
+from kb.reading import from_json, read_file
 
 # Records per write transaction. Chosen by measurement (tools/bench/import_only.py --scale 10
 # --batch-size 5000 10000 2500, 2026-11-26, a shared 2-core box): 2,500 was clearly slower
@@ -76,21 +76,7 @@ def records_of(path: Path, label: str | None = None) -> Iterator[tuple[str, Any]
 
 def parsed(item: Any) -> Any:
     """The record of an NDJSON line (an Unreadable if it is none); other records as they are."""
-    if not isinstance(item, str):
-        return item
-    try:
-        return json.loads(item)
-    except json.JSONDecodeError as exc:
-        return Unreadable(f"not valid JSON: {exc.msg}")
-    except RecursionError:
-        return Unreadable("nested too deeply")
-
-
-@dataclass
-class Unreadable:
-    """A line that is not a record at all (reported like an invalid record)."""
-
-    message: str
+    return from_json(item) if isinstance(item, str) else item
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -194,11 +180,7 @@ class ChunkResult:
 
 def check_chunk(chunk: list[tuple[str, Any]]) -> ChunkResult:
     """Validate and prepare one chunk of (origin, record or NDJSON line) (runs in a worker)."""
-    records = [(origin, parsed(item)) for origin, item in chunk]
-    errors = [{"record": o, "field": "_schema", "location": "record", "message": r.message}
-              for o, r in records if isinstance(r, Unreadable)]
-    batch, invalid = validate_records([(o, r) for o, r in records
-                                       if not isinstance(r, Unreadable)])
+    batch, errors = validate_records([(origin, parsed(item)) for origin, item in chunk])
     entities = []
     for kind, items in batch.entities.items():
         for data in items:
@@ -208,7 +190,7 @@ def check_chunk(chunk: list[tuple[str, Any]]) -> ChunkResult:
                              _references(record)))
     relations = [(_line(prepare(rtype, rel)), _references(rel))
                  for rtype, rels in batch.relations.items() for rel in rels]
-    return ChunkResult(len(chunk), errors + invalid, batch.duplicates, entities, relations,
+    return ChunkResult(len(chunk), errors, batch.duplicates, entities, relations,
                        referenced_ids(batch))
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
 import neo4j
-import yaml
 
 from kb import audit
 from kb.auth import SYSTEM, Caller
@@ -29,6 +28,7 @@ from kb.generated import generated_records
 from kb.model import get_model
 from kb.queries import entities as entity_queries
 from kb.queries import writes as write_queries
+from kb.reading import Unreadable, read_directory
 from kb.records import entity_props, relation_props
 from kb.schemas import entity_schema, relation_schema
 from kb.store import check_acyclic, cited_sources, end_problems, source_problems
@@ -88,28 +88,6 @@ class Report:
         return "\n".join(lines)
 
 
-def read_directory(directory: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(origin, record) pairs from every *.yaml / *.yml / *.json / *.ndjson file, sorted."""
-    for path in sorted(directory.iterdir()):
-        yield from read_file(path)
-
-
-def read_file(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(origin, record) pairs from one YAML list, JSON list or NDJSON file."""
-    if path.suffix == ".ndjson":
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    yield f"{path.name}:{n}", yaml.safe_load(line)
-    elif path.suffix in (".yaml", ".yml", ".json"):
-        with path.open(encoding="utf-8") as fh:
-            docs = yaml.safe_load(fh) or []
-        if not isinstance(docs, list):
-            raise ValidationFailed(f"{path.name} must hold a list of records")
-        for n, record in enumerate(docs, 1):
-            yield f"{path.name}#{n}", record
-
-
 def _record_errors(origin: str, record: Any, messages: Any) -> list[dict[str, str]]:
     rid = record.get("id") if isinstance(record, dict) else None
     label = f"{origin} ({rid})" if rid else origin
@@ -125,7 +103,9 @@ def validate_records(records: Iterable[tuple[str, Any]],
     loaders: dict[str, ma.Schema] = {}
     for origin, record in records:
         if not isinstance(record, dict):
-            errors += _record_errors(origin, None, {"_schema": ["a record must be a mapping"]})
+            problem = record.message if isinstance(record, Unreadable) else (
+                "a record must be a mapping")
+            errors += _record_errors(origin, None, {"_schema": [problem]})
             continue
         body = {k: v for k, v in record.items() if k not in ("entity",)}
         try:

@@ -73,6 +73,46 @@ def test_one_bad_record_at_the_end_writes_nothing(neo4j_uri: str, tmp_path: Path
     assert empty_kb.counts() == before
 
 
+BROKEN_FILES = {  # file: (its bytes, what the listing says of it)
+    "a.yaml": (b"- {entity: Force, id: x\n- [unclosed\n",
+               "a.yaml:2: _schema: not valid YAML: did not find expected ',' or '}' (column 3)"),
+    "b.json": (b'[{"entity": "Force", "id": "x",]\n',
+               "b.json:1: _schema: not valid JSON: Expecting property name"),
+    "c.ndjson": (b'{"entity": "Force", "id": "x",\n', "c.ndjson:1: _schema: not valid JSON"),
+    "d.yaml": (b"a\x01b: 1\n", "d.yaml: _schema: not valid YAML: unacceptable character"),
+    "e.yaml": (b"\xff\xfe- x\n", "e.yaml: _schema: not UTF-8 text"),
+}
+
+
+def broken_directory(path: Path) -> Path:
+    """A directory holding one good file (a Source and a Force citing it) and each of
+    BROKEN_FILES."""
+    path.mkdir()
+    ndjson(path / "0-good.ndjson", [
+        {"entity": "Source", "id": "example-source", "kind": "news_report", "name": "Example"},
+        e("Force", "fine", kind="unit")])
+    for name, (content, _) in BROKEN_FILES.items():
+        (path / name).write_bytes(content)
+    return path
+
+
+def test_files_that_cannot_be_read_are_listed_and_nothing_is_written(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB) -> None:
+    """A syntax error, a control character or bytes that are not UTF-8, in YAML, JSON or
+    NDJSON: each is one line of the listing, by file and line, as an invalid record is."""
+    directory = broken_directory(tmp_path / "in")
+    before = empty_kb.counts()
+    for args in (["import", str(directory)], ["seed", "--dir", str(directory)],
+                 ["validate", str(directory)]):
+        code, out = run(args, neo4j_uri, tmp_path)
+        assert code == 1, out
+        assert "Traceback" not in out, out
+        for _, listed in BROKEN_FILES.values():
+            assert listed in out, (args, out)
+        assert f"{len(BROKEN_FILES)} problem(s)" in out, out
+    assert empty_kb.counts() == before
+
+
 def test_a_missing_reference_in_the_last_batch_writes_nothing(
         neo4j_uri: str, tmp_path: Path, empty_kb: KB, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(imports, "BATCH_SIZE", 10)
