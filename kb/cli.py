@@ -161,7 +161,8 @@ def validate(directory: Path, report: bool, thresholds: Path | None) -> None:
     from kb import curation
     from kb.ingest import seed_records, validate_directory
 
-    errors = validate_directory(directory)
+    with _reported_errors():  # a directory holding no files of records
+        errors = validate_directory(directory)
     _echo_errors(errors)
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) in {directory}")
@@ -250,8 +251,10 @@ def import_(path: Path, dry_run: bool, workers: int) -> None:
     import; docs/import.md)."""
     from kb.imports import import_paths
     from kb.progress import records_progress
+    from kb.reading import record_files
 
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    with _reported_errors():
+        files = record_files(path)
     with records_progress() as progress, _database() as db, _reported_errors():
         checking = progress.add_task("checking", total=None)
         writing = progress.add_task("writing", total=None, visible=False)

@@ -84,7 +84,8 @@ class Report:
             detail = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
             lines.append(f"  {name:<16} {total:>5}  ({detail})")
         totals = self.totals()
-        lines.append("  total: " + ", ".join(f"{n} {o}" for o, n in sorted(totals.items())))
+        lines.append("  total: " + (", ".join(f"{n} {o}" for o, n in sorted(totals.items()))
+                                    or "no records"))
         return "\n".join(lines)
 
 

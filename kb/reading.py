@@ -47,27 +47,44 @@ def from_json(text: str) -> Any:
         return Unreadable("nested too deeply")
 
 
+def record_files(path: Path) -> list[Path]:
+    """The files of records a path names: a file itself, or a directory's *.yaml / *.yml /
+    *.json / *.ndjson files, sorted (its other files are not records: a README stays out).
+    A directory holding none is an error: it is the wrong directory, not an empty import."""
+    if not path.is_dir():
+        return [path]
+    found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+    if not found:
+        raise ValidationFailed(f"{path} holds no files of records (kb reads "
+                               f"{', '.join(SUFFIXES)})")
+    return found
+
+
 def read_directory(directory: Path) -> Iterator[tuple[str, Any]]:
-    """(origin, record) pairs from every *.yaml / *.yml / *.json / *.ndjson file, sorted."""
-    for path in sorted(directory.iterdir()):
+    """(origin, record) pairs from every file of records of the directory, in name order."""
+    for path in record_files(directory):
         yield from read_file(path)
 
 
 def read_file(path: Path) -> Iterator[tuple[str, Any]]:
     """(origin, record) pairs from one YAML list, JSON list or NDJSON file: `<name>#<n>` for
-    the n-th record of a list, `<name>:<line>` for a line of NDJSON or a syntax error."""
-    if path.suffix == ".ndjson":
+    the n-th record of a list, `<name>:<line>` for a line of NDJSON or a syntax error. A file
+    of another kind gives one Unreadable: it was named, and would silently give nothing."""
+    if path.suffix not in SUFFIXES:
+        yield path.name, Unreadable(f"not a file of records: kb reads {', '.join(SUFFIXES)}")
+    elif path.suffix == ".ndjson":
         with path.open(encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, 1):
                 if line.strip():
                     yield f"{path.name}:{n}", from_json(line)
-    elif path.suffix in SUFFIXES:
+    else:
         docs, at = _document(path)
         if isinstance(docs, Unreadable):
             yield (f"{path.name}:{at}" if at else path.name), docs
             return
         if not isinstance(docs, list):
-            raise ValidationFailed(f"{path.name} must hold a list of records")
+            yield path.name, Unreadable("a file of records must hold a list of records")
+            return
         for n, record in enumerate(docs, 1):
             yield f"{path.name}#{n}", record
 

@@ -81,6 +81,7 @@ BROKEN_FILES = {  # file: (its bytes, what the listing says of it)
     "c.ndjson": (b'{"entity": "Force", "id": "x",\n', "c.ndjson:1: _schema: not valid JSON"),
     "d.yaml": (b"a\x01b: 1\n", "d.yaml: _schema: not valid YAML: unacceptable character"),
     "e.yaml": (b"\xff\xfe- x\n", "e.yaml: _schema: not UTF-8 text"),
+    "f.json": (b'{"entity": "Force"}', "f.json: _schema: a file of records must hold a list"),
 }
 
 
@@ -111,6 +112,31 @@ def test_files_that_cannot_be_read_are_listed_and_nothing_is_written(
             assert listed in out, (args, out)
         assert f"{len(BROKEN_FILES)} problem(s)" in out, out
     assert empty_kb.counts() == before
+
+
+def test_what_holds_no_records_is_not_an_empty_import(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB) -> None:
+    """A file of another kind named on the command line is a problem, not zero records; in a
+    directory such files are not records and stay out; a directory of none is an error."""
+    (tmp_path / "notes.csv").write_text("entity,id\nForce,x\n")
+    code, out = run(["import", str(tmp_path / "notes.csv")], neo4j_uri, tmp_path)
+    assert code == 1, out
+    assert "notes.csv: _schema: not a file of records: kb reads .yaml" in out, out
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "README.md").write_text("records elsewhere")
+    for args in (["import"], ["seed", "--dir"], ["validate"]):
+        code, out = run([*args, str(tmp_path / "none")], neo4j_uri, tmp_path)
+        assert code == 1, (args, out)
+        assert "none holds no files of records" in out, (args, out)
+        assert "Traceback" not in out, out
+    ndjson(tmp_path / "none" / "one.ndjson", [e("Force", "fine", kind="unit")])
+    code, out = run(["import", str(tmp_path / "none")], neo4j_uri, tmp_path)
+    assert code == 0, out
+    assert "1 created" in out, out
+    (tmp_path / "empty.ndjson").write_text("")
+    code, out = run(["import", str(tmp_path / "empty.ndjson")], neo4j_uri, tmp_path)
+    assert code == 0, out
+    assert "total: no records" in out, out
 
 
 def test_a_missing_reference_in_the_last_batch_writes_nothing(
