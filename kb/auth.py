@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request
 
 from kb import audit
-from kb.dates import now
+from kb.dates import now, utc_moment
 from kb.db import Database, get_db
 from kb.errors import Forbidden, Unauthorized
 from kb.queries import keys as key_queries
@@ -53,9 +53,12 @@ SYSTEM = Caller(None, "system (command line)", "admin")
 def create_key(db: Database, role: str, name: str, expires_at: str | None = None,
                who: Caller = SYSTEM) -> tuple[str, dict[str, Any]]:
     """Make a key (recorded in the audit trail as made by `who`); returns (the key, shown
-    this once; its public record)."""
+    this once; its public record). The expiry is stored as UTC (kb.dates.utc_moment: a
+    ValueError if it is no date-time with an offset); the API and the command line also
+    refuse one already past (kb.dates.expiry_problem)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    expires_at = utc_moment(expires_at) if expires_at else None
     key_id = secrets.token_hex(6)
     key = f"kb_{key_id}_{secrets.token_urlsafe(32)}"
     record = {"id": key_id, "name": name, "role": role, "hash": HASHER.hash(key),
@@ -146,10 +149,20 @@ def authenticate(db: Database, key: str) -> Caller:
         len(parts) == 3 and parts[0] == "kb") else None
     if not _secret_matches(record, key) or record is None:
         raise Unauthorized(INVALID_KEY)
-    if record.get("revoked_at") or (record.get("expires_at")
-                                    and record["expires_at"] <= now()):
+    if record.get("revoked_at") or expired(record.get("expires_at")):
         raise Unauthorized(INVALID_KEY)
     return Caller(record["id"], record["name"], record["role"])
+
+
+def expired(expires_at: str | None) -> bool:
+    """Whether a key's expiry has passed. One that is no date-time (stored by a version that
+    did not check it) counts as passed: a key whose end cannot be told is not honoured."""
+    if not expires_at:
+        return False
+    try:
+        return utc_moment(expires_at) <= now()
+    except ValueError:
+        return True
 
 
 def caller() -> Caller:

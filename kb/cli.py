@@ -205,10 +205,16 @@ def keys() -> None:
 @keys.command("create")
 @click.option("--role", type=click.Choice(["reader", "editor", "admin"]), required=True)
 @click.option("--name", required=True, help="Who or what the key is for.")
-@click.option("--expires", "expires_at", default=None, help="Expiry, ISO date-time (UTC).")
+@click.option("--expires", "expires_at", default=None,
+              help="Expiry, an ISO 8601 date-time with an offset, e.g. 2027-01-01T00:00:00Z.")
 def keys_create(role: str, name: str, expires_at: str | None) -> None:
     """Create a key and print it (the only time it is shown)."""
     from kb.auth import create_key
+    from kb.dates import expiry_problem
+
+    problem = expiry_problem(expires_at) if expires_at else None
+    if problem:
+        raise click.BadParameter(problem, param_hint="--expires")
 
     with _database() as db:
         key, record = create_key(db, role, name, expires_at)
@@ -218,11 +224,13 @@ def keys_create(role: str, name: str, expires_at: str | None) -> None:
 @keys.command("list")
 def keys_list() -> None:
     """List keys: id, role, name, created, expiry, revocation."""
+    from kb.auth import expired
     from kb.queries.keys import list_keys
 
     with _database() as db:
         for k in db.read_tx(list_keys):
-            state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+            state = (f"revoked {k['revoked_at']}" if k["revoked_at"] else
+                     "expired" if expired(k["expires_at"]) else "active")
             click.echo(f"{k['id']}  {k['role']:<7} {k['name']}  created {k['created_at']}"
                        f"  expires {k['expires_at'] or 'never'}  {state}")
 
@@ -295,7 +303,8 @@ def synth(scale: int, seed: int, directory: Path) -> None:
 
 @main.command("export")
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
-@click.option("--as-of", default=None, help="Only relations valid on this (partial) date.")
+@click.option("--as-of", default=None, callback=lambda _c, p, v: _partial_date(p, v),
+              help="Only relations valid on this (partial) date: YYYY, YYYY-MM or YYYY-MM-DD.")
 def export(output: Any, as_of: str | None) -> None:
     """Write every record as NDJSON (to a file, or stdout): the backup format."""
     from kb.bulk import export_lines
@@ -303,6 +312,21 @@ def export(output: Any, as_of: str | None) -> None:
     with _database() as db:
         for line in export_lines(db, as_of):
             output.write(line)
+
+
+def _partial_date(param: Any, value: str | None) -> str | None:
+    """A date option checked as the API checks its `as_of` (kb.schemas.PartialDate)."""
+    import marshmallow as ma
+
+    from kb.schemas import PartialDate
+
+    if value is None:
+        return None
+    try:
+        checked: str = PartialDate().deserialize(value)
+    except ma.ValidationError as exc:
+        raise click.BadParameter(" ".join(map(str, exc.messages)), param=param) from exc
+    return checked
 
 
 def _echo_errors(errors: list[dict[str, str]]) -> None:

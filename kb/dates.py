@@ -65,3 +65,24 @@ def today() -> str:
 def now() -> str:
     """The current UTC time, ISO 8601 to the second: the stamp of writes and of key records."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def utc_moment(text: str) -> str:
+    """An ISO 8601 date-time with an offset (`Z` too), as UTC to the second; ValueError if
+    it is none (no offset: the moment would depend on the server's clock zone)."""
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("needs an offset")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def expiry_problem(text: str) -> str | None:
+    """Why `text` cannot be a key's expiry (not a date-time with an offset, or a moment
+    already past: a key that would never work), or None if it can."""
+    try:
+        moment = utc_moment(text)
+    except ValueError:
+        return "not an ISO 8601 date-time with an offset, e.g. 2027-01-01T00:00:00Z"
+    if moment <= now():
+        return f"{moment} is past: the key would never work"
+    return None

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kb.auth import create_key
 from kb.cli import main
+from kb.db import Database
 from kb.settings import PROJECT_ROOT
 from kb.warmup import WARM_URLS
 from tests.conftest import KB, free_port
@@ -42,6 +44,42 @@ def test_seed_prints_counts_per_kind_and_is_idempotent(
     assert code == 0, second
     assert "created" not in second and "updated" not in second and "unchanged" in second
     assert empty_kb.counts() == counts
+
+
+def test_dates_on_the_command_line_are_checked_as_the_api_checks_them(
+        neo4j_uri: str, tmp_path: Path, db: Database, empty_kb: KB) -> None:
+    """A date that is none gave an export filtered by nothing meaningful, or a key that never
+    expired; now each is refused with the API's message, and nothing is made."""
+    def keys() -> int:
+        return int(db.read("MATCH (k:ApiKey) RETURN count(k) AS n")[0]["n"])
+
+    before = keys()
+    refused = {("export", "--as-of", "2015-13-45"): "2015-13-45 does not exist",
+               ("export", "--as-of", "yesterday"): "'yesterday' is not a date",
+               ("keys", "create", "--role", "reader", "--name", "x", "--expires", "someday"):
+                   "not an ISO 8601 date-time with an offset",
+               ("keys", "create", "--role", "reader", "--name", "x", "--expires",
+                "2020-01-01T00:00:00Z"): "2020-01-01T00:00:00+00:00 is past"}
+    for args, message in refused.items():
+        code, out = run([*args, str(tmp_path / "out.ndjson")] if args[0] == "export"
+                        else list(args), neo4j_uri, tmp_path)
+        assert code == 2, (args, out)
+        assert message in out, (args, out)
+    assert keys() == before
+    assert not (tmp_path / "out.ndjson").exists()
+    code, out = run(["export", "--as-of", "2015-10", str(tmp_path / "out.ndjson")],
+                    neo4j_uri, tmp_path)
+    assert code == 0, out
+    code, out = run(["keys", "create", "--role", "reader", "--name", "cli expiry",
+                     "--expires", "2030-01-01T02:00:00+02:00"], neo4j_uri, tmp_path)
+    assert code == 0, out
+    create_key(db, "reader", "cli past", expires_at="2020-01-01T00:00:00Z")
+    code, listed = run(["keys", "list"], neo4j_uri, tmp_path)
+    assert code == 0, listed
+    for name, ending in (("cli expiry", "expires 2030-01-01T00:00:00+00:00  active"),
+                         ("cli past", "expires 2020-01-01T00:00:00+00:00  expired")):
+        lines = [line for line in listed.splitlines() if f" {name}  created " in line]
+        assert lines and all(line.endswith(ending) for line in lines), listed
 
 
 def test_import_names_each_clashing_record_and_writes_nothing(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -15,6 +14,7 @@ from kb.api.openapi import item_links
 from kb.api.paging import KBBlueprint, PagedArgs, page_of, window
 from kb.api.security import requires
 from kb.auth import ROLES, caller, create_key, revoke_key
+from kb.dates import expiry_problem
 from kb.db import get_db
 from kb.errors import Conflict, NotFound
 from kb.queries import audit as audit_queries
@@ -24,28 +24,20 @@ blp = KBBlueprint("keys", __name__, url_prefix="/api/v1",
                   description="API keys (admin role) and the audit trail of every write.")
 
 
-def _utc(text: str) -> str:
-    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("needs an offset")
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def _iso_datetime(text: str) -> None:
-    try:
-        _utc(text)
-    except ValueError:
-        raise ma.ValidationError("not an ISO 8601 date-time with an offset") from None
+def _future_moment(text: str) -> None:
+    problem = expiry_problem(text)
+    if problem:
+        raise ma.ValidationError(problem)
 
 
 class KeySchema(ma.Schema):
     id = fields.String(dump_only=True, metadata={"description": "Public part of the key."})
     name = fields.String(required=True, validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    expires_at = fields.String(load_default=None, allow_none=True, validate=_iso_datetime,
+    expires_at = fields.String(load_default=None, allow_none=True, validate=_future_moment,
                                metadata={"format": "date-time", "description": (
-                                   "Optional expiry, an RFC 3339 date-time (with offset), "
-                                   "e.g. 2027-01-01T00:00:00Z")})
+                                   "Optional expiry, an RFC 3339 date-time (with offset) "
+                                   "still to come, e.g. 2027-01-01T00:00:00Z")})
     created_at = fields.String(dump_only=True)
     revoked_at = fields.String(dump_only=True, allow_none=True)
 
@@ -92,8 +84,8 @@ class Keys(MethodView):
                                                   "key_id")}})
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create an API key; the key itself is in this response only."""
-        expires = _utc(data["expires_at"]) if data["expires_at"] else None
-        key, record = create_key(get_db(), data["role"], data["name"], expires, caller())
+        key, record = create_key(get_db(), data["role"], data["name"], data["expires_at"],
+                                 caller())
         # the secret must not stay in any cache on the way
         return {**record, "key": key}, 201, {"Cache-Control": "no-store"}
 
