@@ -69,11 +69,15 @@ def now() -> str:
 
 def utc_moment(text: str) -> str:
     """An ISO 8601 date-time with an offset (`Z` too), as UTC to the second; ValueError if
-    it is none (no offset: the moment would depend on the server's clock zone)."""
+    it is none (no offset: the moment would depend on the server's clock zone), or if in
+    UTC it falls outside years 1 to 9999 (0001-01-01T00:00:00+05:00)."""
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("needs an offset")
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+    try:
+        return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+    except OverflowError:
+        raise ValueError("outside years 1 to 9999 in UTC") from None
 
 
 def expiry_problem(text: str) -> str | None:
@@ -82,7 +86,8 @@ def expiry_problem(text: str) -> str | None:
     try:
         moment = utc_moment(text)
     except ValueError:
-        return "not an ISO 8601 date-time with an offset, e.g. 2027-01-01T00:00:00Z"
+        return ("not an ISO 8601 date-time with an offset (years 1 to 9999 in UTC), e.g. "
+                "2027-01-01T00:00:00Z")
     if moment <= now():
         return f"{moment} is past: the key would never work"
     return None

@@ -59,6 +59,8 @@ def test_dates_on_the_command_line_are_checked_as_the_api_checks_them(
                ("keys", "create", "--role", "reader", "--name", "x", "--expires", "someday"):
                    "not an ISO 8601 date-time with an offset",
                ("keys", "create", "--role", "reader", "--name", "x", "--expires",
+                "9999-12-31T23:59:59-05:00"): "not an ISO 8601 date-time with an offset",
+               ("keys", "create", "--role", "reader", "--name", "x", "--expires",
                 "2020-01-01T00:00:00Z"): "2020-01-01T00:00:00+00:00 is past"}
     for args, message in refused.items():
         code, out = run([*args, str(tmp_path / "out.ndjson")] if args[0] == "export"

@@ -108,7 +108,9 @@ def test_revoked_and_expired_keys_fail(app: Flask, db: Database, api_keys: dict[
 def test_an_expiry_is_a_moment_still_to_come_kept_as_utc(app: Flask, api_keys: dict[str, str],
                                                           empty_kb: KB) -> None:
     admin = with_key(app, api_keys["admin"])
-    for bad in ("2020-01-01T00:00:00Z", "2030-01-01T00:00:00", "next year"):
+    for bad in ("2020-01-01T00:00:00Z", "2030-01-01T00:00:00", "next year",
+                # valid ISO 8601, but before year 1 or after 9999 in UTC (these gave 500)
+                "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
         made = admin.post("/api/v1/keys",
                           json={"name": "expiry", "role": "reader", "expires_at": bad})
         assert made.status_code == 422, (bad, made.json)
