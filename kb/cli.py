@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -347,16 +348,31 @@ def _reported_errors() -> Iterator[None]:
 
 
 class _database:
-    """Context manager: a Database for one CLI command, closed afterwards."""
+    """Context manager: a Database for one CLI command, closed afterwards; a database error
+    in the command ends it with one line (kb.db.problem_for_humans)."""
 
     def __enter__(self) -> Any:
         from kb.db import Database
 
-        self.db = Database(_neo4j_settings())
+        # The driver warns of each retry with the whole connection error; a command that
+        # fails says what happened in one line of its own (below), so only errors show.
+        # (Here, not for `kb serve`: its workers log what the driver says.)
+        self.db = Database(_neo4j_settings())  # first: a bad setting ends the command here
+        self.driver_log = logging.getLogger("neo4j")
+        self.level = self.driver_log.level
+        self.driver_log.setLevel(logging.ERROR)
         return self.db
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        import neo4j
+
+        from kb.db import problem_for_humans
+
         self.db.close()
+        self.driver_log.setLevel(self.level)
+        if isinstance(error, neo4j.exceptions.Neo4jError | neo4j.exceptions.DriverError):
+            # one line saying what happened and what to do, never the driver's traceback
+            raise click.ClickException(problem_for_humans(error, self.db.settings)) from error
 
 
 def _gunicorn_command() -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextvars
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -205,3 +206,32 @@ def get_db() -> Database:
     """The Database of the current app."""
     db: Database = current_app.extensions["kb.db"]
     return db
+
+
+# the reason inside a connection error: "... (reason [Errno 111] Connection refused)"
+_REASON = re.compile(r"reason (?:\[Errno \d+\] )?([^)\n]+)")
+
+
+def problem_for_humans(error: Exception, settings: Settings) -> str:
+    """One line for the command line about a database error: what happened, what to do.
+
+    The API answers these with problem documents (kb.errors); a command prints this instead
+    of the driver's traceback.
+    """
+    where = f"Neo4j at {settings.effective_uri}"
+    if isinstance(error, neo4j.exceptions.AuthError):
+        return (f"{where} refused user {settings.neo4j_user!r}: check NEO4J_USER and "
+                "NEO4J_PASSWORD")
+    if isinstance(error, ServiceUnavailable | SessionExpired | DatabaseUnavailable | OSError):
+        found = _REASON.search(str(error))
+        reason = found.group(1).strip() if found else type(error).__name__
+        todo = ("start it with `kb neo4j start` (or `make run`)" if settings.local_neo4j
+                else "check that it is running and that NEO4J_URI names it")
+        return f"{where} cannot be reached ({reason}): {todo}"
+    if isinstance(error, neo4j.exceptions.TransientError):
+        return f"{where} failed for a moment ({error.code}): run the command again"
+    if isinstance(error, neo4j.exceptions.Neo4jError):
+        message = (error.message or "").strip().splitlines()[:1]
+        return f"{where} reported an error ({error.code}): {' '.join(message)}"
+    first = str(error).strip().splitlines()[:1]
+    return f"the Neo4j driver failed ({type(error).__name__}): {' '.join(first)}"

@@ -84,6 +84,24 @@ def test_dates_on_the_command_line_are_checked_as_the_api_checks_them(
         assert lines and all(line.endswith(ending) for line in lines), listed
 
 
+def test_an_unreachable_database_is_one_line_for_every_command(tmp_path: Path) -> None:
+    """Each command that talks to Neo4j said so with the driver's traceback and its retry
+    warnings; now one line says what happened and what to do."""
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    record = tmp_path / "one.ndjson"
+    record.write_text('{"entity": "Source", "id": "s1", "kind": "news_report", "name": "S"}\n')
+    expected = (f"Error: Neo4j at {uri} cannot be reached (Connection refused): check that it "
+                "is running and that NEO4J_URI names it")
+    for args in (["seed"], ["schema", "apply"], ["keys", "list"], ["keys", "revoke", "abc"],
+                 ["keys", "create", "--role", "reader", "--name", "x"], ["explain"],
+                 ["export", str(tmp_path / "out.ndjson")], ["import", str(record)]):
+        # a short connection timeout: the driver retries for as long
+        code, out = run(args, uri, tmp_path, KB_NEO4J_CONNECT_TIMEOUT="0.2")
+        assert code == 1, (args, out)
+        assert out.strip().splitlines()[-1] == expected, (args, out)
+        assert "Traceback" not in out and "retried" not in out, (args, out)
+
+
 def test_import_names_each_clashing_record_and_writes_nothing(
     neo4j_uri: str, tmp_path: Path, empty_kb: KB
 ) -> None:
