@@ -11,13 +11,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kb.bundled import data_dir, is_checkout
 from kb.local_neo4j import LocalNeo4j, LocalNeo4jError, fetch_jars, port_open
 from kb.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from kb.warmup import Warmed
 
 NO_LOCAL_NEO4J = ("NEO4J_URI is not set, and an installed kb has no local Neo4j (that needs the "
                   "source checkout's tools/neo4j): set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD")
@@ -383,11 +386,15 @@ def _gunicorn_command() -> list[str]:
 @main.command("warmup")
 def warmup() -> None:
     """Plan the analyst questions now, so that no request waits for it (see kb.warmup)."""
-    _warm_plans(_neo4j_settings())
+    with _database() as db:
+        db.ping()  # an unreachable Neo4j: one line (_database), not a 503 per question
+    if _warm_plans(_neo4j_settings()).failed:
+        raise click.ClickException("the warm-up did not finish: see the questions above")
 
 
-def _warm_plans(settings: Settings) -> None:
-    # before the server opens its port: a first request finds the plans made
+def _warm_plans(settings: Settings) -> Warmed:
+    # before the server opens its port: a first request finds the plans made (a failure
+    # is reported, and does not stop `kb serve`: its readiness probe says what is wrong)
     from kb.warmup import warm_plans
 
     warmed = warm_plans(settings)
@@ -396,6 +403,7 @@ def _warm_plans(settings: Settings) -> None:
                err=True)
     for url, error in warmed.failed.items():
         click.echo(f"plan cache: {url} answered {error}", err=True)
+    return warmed
 
 
 @main.command("serve")

@@ -94,6 +94,7 @@ def test_an_unreachable_database_is_one_line_for_every_command(tmp_path: Path) -
                 "is running and that NEO4J_URI names it")
     for args in (["seed"], ["schema", "apply"], ["keys", "list"], ["keys", "revoke", "abc"],
                  ["keys", "create", "--role", "reader", "--name", "x"], ["explain"],
+                 ["warmup"],
                  ["export", str(tmp_path / "out.ndjson")], ["import", str(record)]):
         # a short connection timeout: the driver retries for as long
         code, out = run(args, uri, tmp_path, KB_NEO4J_CONNECT_TIMEOUT="0.2")
