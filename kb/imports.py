@@ -279,6 +279,7 @@ def write(db: Database, checked: Checked, *, dry_run: bool = False, who: Caller 
     # one stream in loading order, so an import of up to BATCH_SIZE records is one transaction
     in_order = (record for name in SPILLS for record in spilled(checked, name))
     batches = ((len(records), batch_of(records)) for records in chunks(in_order, BATCH_SIZE))
+    tick(0)  # the write step begins: its progress can be shown from here
     # the next batch is read and decoded while the database writes this one
     for size, batch in prefetched(batches):
         try:

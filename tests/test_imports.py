@@ -4,6 +4,8 @@ written in batches; a database failure part-way is one line, and a rerun complet
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import neo4j
 import pytest
 from click.testing import CliRunner
 
-from kb import imports
+from kb import imports, progress
 from kb.cli import main
 from kb.db import Database
 from kb.synth import write as synth
@@ -200,6 +202,38 @@ def test_the_import_api_takes_bodies_of_many_batches(client: Any, empty_kb: KB,
     # one audit entry per batch of 10, each with its counts
     feed = [c for c in client.get("/api/v1/changes?entity=import").json if c["actor"]["id"]]
     assert [c["counts"] for c in feed] == [{"created": 10}] * 7 + [{"created": 9}]
+
+
+def test_the_import_api_logs_how_far_a_long_import_is(
+        client: Any, empty_kb: KB, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    body = "".join(json.dumps(x) + "\n" for x in chain(40))
+
+    def lines(dry_run: bool = False) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="kb.imports"):
+            resp = client.post(f"/api/v1/import?dry_run={str(dry_run).lower()}", data=body,
+                               content_type="application/x-ndjson")
+        assert resp.status_code == 200, resp.json
+        return [r.getMessage() for r in caplog.records if r.name == "kb.imports"]
+
+    # by default a line at most every 30 s: here, as each step ends
+    quiet = lines(dry_run=True)
+    assert len(quiet) == 2, quiet
+    assert re.fullmatch(r"import: 79 records checked in [\d.]+ s; compared \(dry run\) next",
+                        quiet[0]), quiet
+    assert re.fullmatch(r"import: 79 of 79 records compared \(dry run\) "
+                        r"\([\d,]+ records/s, 0 s left\)", quiet[1]), quiet
+    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
+    every = lines()
+    checked = [int(m.group(1)) for x in every
+               if (m := re.fullmatch(r"import: (\d+) records checked \(.*", x))]
+    written = [int(m.group(1)) for x in every
+               if (m := re.fullmatch(r"import: (\d+) of 79 records written \(.*", x))]
+    assert checked == [10, 20, 30, 40, 50, 60, 70, 79], every
+    assert written == [10, 20, 30, 40, 50, 60, 70, 79], every
+    assert empty_kb.counts()[0] >= 40
 
 
 def test_an_import_audits_creates_whole_and_updates_by_changed_field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from pathlib import Path
 from typing import IO, Any
@@ -21,12 +22,14 @@ from kb.bulk import export_lines
 from kb.db import get_db
 from kb.errors import PayloadTooLarge, ValidationFailed, field_error
 from kb.imports import import_paths
+from kb.progress import ImportLog
 from kb.schemas import PartialDate
 
 blp = KBBlueprint("bulk", __name__, url_prefix="/api/v1",
                   description="Bulk import (checked whole, then written) and NDJSON export.")
 NDJSON = "application/x-ndjson"
 SPOOL_CHUNK = 1 << 20  # bytes read from the body at a time
+log = logging.getLogger("kb.imports")
 
 
 class ImportArgs(QueryArgs):
@@ -111,7 +114,10 @@ class Import(MethodView):
             else:
                 _array_to_ndjson(body, records)
             label = "line" if request.mimetype == NDJSON else "record"
+            # a large import runs for minutes within its request: the log shows how far it is
+            progress = ImportLog(log, dry_run=args["dry_run"])
             report = import_paths(get_db(), [records], dry_run=args["dry_run"], who=caller(),
+                                  on_check=progress.on_check, on_write=progress.on_write,
                                   label=label)
         return {"dry_run": args["dry_run"], "counts": report.as_dict(), "totals": report.totals()}
 
