@@ -1,5 +1,5 @@
-"""Imports of any size from files, streaming: memory grows with the number of distinct ids,
-not with the file.
+"""Imports of any size from files, streaming: memory is bounded by a chunk of records and
+the page cache of the index of ids (kb.import_index), whatever the file.
 
 The contract (docs/import.md, in short):
 1. Check: every record is read and validated, and every reference resolved (against the
@@ -34,6 +34,7 @@ import neo4j
 from kb.auth import SYSTEM, Caller
 from kb.db import Database
 from kb.errors import Conflict, ImportInterrupted, ValidationFailed
+from kb.import_index import IdIndex
 from kb.ingest import (
     PROPS,
     Batch,
@@ -91,10 +92,8 @@ class Checked:
     """What the check step leaves for the write step."""
 
     spill: Path
+    index: IdIndex  # the entities of the import and what its records refer to
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SPILLS, 0))
-    kinds: dict[str, str] = field(default_factory=dict)  # id -> kind, in the file
-    referenced: set[str] = field(default_factory=set)  # ids the records refer to
-    digests: dict[str, str] = field(default_factory=dict)  # id -> content hash of its record
 
     @property
     def total(self) -> int:
@@ -110,7 +109,7 @@ def check(db: Database, paths: list[Path], spill: Path, tick: Tick = lambda n: N
     Raises ValidationFailed (invalid records) or Conflict (clashes, missing references),
     listing every problem with its origin.
     """
-    checked, errors, clashes = Checked(spill), [], []
+    checked, errors, clashes = Checked(spill, IdIndex(spill / "ids.sqlite")), [], []
     outs = {name: (spill / f"{name}.ndjson").open("w", encoding="utf-8")
             for name in (*SPILLS, REFERENCES)}
     items = (item for path in paths for item in records_of(path, label))
@@ -202,19 +201,23 @@ def _take(result: ChunkResult, checked: Checked, outs: dict[str, Any]
           ) -> tuple[list[dict[str, str]], list[dict[str, str]], int]:
     """Spill a checked chunk; (invalid records, records clashing with another one, size)."""
     clashes = list(result.duplicates)
-    checked.referenced.update(result.referenced)
+    checked.index.refer(result.referenced)
+    earlier = checked.index.seen([entity[1] for entity in result.entities])
+    new = []
     for kind, rid, digest, line, references in result.entities:
-        if rid in checked.kinds:
-            if checked.digests[rid] != digest or checked.kinds[rid] != kind:
+        if rid in earlier:
+            if earlier[rid] != (kind, digest):
                 clashes.append({"record": f"{json.loads(line)['origin']} ({rid})",
                                 "field": "id", "location": "record",
                                 "message": "the same id with other contents earlier"})
             continue  # the same record again
-        checked.kinds[rid], checked.digests[rid] = kind, digest
+        earlier[rid] = (kind, digest)
+        new.append((rid, kind, digest))
         spill = "sources" if kind == "Source" else "entities"
         outs[spill].write(line)
         outs[REFERENCES].write(references)
         checked.counts[spill] += 1
+    checked.index.add(new)
     for line, references in result.relations:
         outs["relations"].write(line)
         outs[REFERENCES].write(references)
@@ -254,22 +257,24 @@ def batch_of(records: list[dict[str, Any]]) -> Batch:
 
 def _resolve(db: Database, checked: Checked) -> list[dict[str, str]]:
     """Problems with references: ends and citations missing or of the wrong kind."""
-    outside = sorted(i for i in checked.referenced if i not in checked.kinds)
-    known = {**_stored_kinds(db, outside), **checked.kinds}
-    problems = [{"record": f"({i})", "field": "id", "location": "record",
-                 "message": f"id already used by a {kind}"}
-                for i, kind in _stored_kinds(db, list(checked.kinds)).items()
-                if kind != checked.kinds[i]]
+    index = checked.index
+    for part in chunks(index.outside(), BATCH_SIZE):
+        index.note_stored(_stored_kinds(db, part))
+    problems = []
+    for entities in chunks(index.entities(), BATCH_SIZE):
+        stored = _stored_kinds(db, [i for i, _ in entities])
+        problems += [{"record": f"({i})", "field": "id", "location": "record",
+                      "message": f"id already used by a {stored[i]}"}
+                     for i, kind in entities if stored.get(i, kind) != kind]
     for records in chunks(spilled(checked, REFERENCES), BATCH_SIZE):
-        problems += check_references(batch_of(records), known)
+        batch = batch_of(records)
+        problems += check_references(batch, index.kinds_of(referenced_ids(batch)))
     return problems
 
 
 def _stored_kinds(db: Database, ids: list[str]) -> dict[str, str]:
-    stored: dict[str, str] = {}
-    for part in chunks(ids, BATCH_SIZE):
-        stored |= db.read_tx(partial(entity_queries.kinds_of, ids=part))
-    return stored
+    kinds: dict[str, str] = db.read_tx(partial(entity_queries.kinds_of, ids=ids))
+    return kinds
 
 
 def write(db: Database, checked: Checked, *, dry_run: bool = False, who: Caller = SYSTEM,
@@ -285,7 +290,7 @@ def write(db: Database, checked: Checked, *, dry_run: bool = False, who: Caller 
         try:
             # a dry run writes nothing, so what earlier batches hold must be known
             part = db.write_tx(partial(write_batch, batch=batch, dry_run=dry_run, who=who,
-                                       pending=checked.kinds if dry_run else None))
+                                       pending=checked.index.entity_kinds if dry_run else None))
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             raise ImportInterrupted(
                 f"the database failed after {done} of {checked.total} records were "
@@ -304,4 +309,7 @@ def import_paths(db: Database, paths: list[Path], *, dry_run: bool = False,
     """Check, then write, the records of the files (see the module for the contract)."""
     with tempfile.TemporaryDirectory(prefix="kb-import-") as spill:
         checked = check(db, paths, Path(spill), on_check, label, workers)
-        return write(db, checked, dry_run=dry_run, who=who, tick=on_write)
+        try:
+            return write(db, checked, dry_run=dry_run, who=who, tick=on_write)
+        finally:
+            checked.index.close()

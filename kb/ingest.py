@@ -179,19 +179,22 @@ def referenced_ids(batch: Batch) -> list[str]:
 
 
 def write_batch(tx: neo4j.ManagedTransaction, batch: Batch, dry_run: bool,
-                who: Caller = SYSTEM, pending: dict[str, str] | None = None) -> Report:
+                who: Caller = SYSTEM,
+                pending: Callable[[list[str]], dict[str, str]] | None = None) -> Report:
     """Check references against the database, then MERGE everything (unless dry_run).
 
     What the records refer to stays locked until the end, so a concurrent delete cannot
     slip between the check and the write; relations of acyclic types may close no loop;
     only the command line (SYSTEM) may create or change entities of read-only kinds.
-    `pending`: kinds of ids that earlier batches of a dry run would have written.
+    `pending`: the kinds of those of the given ids that earlier batches of a dry run would
+    have written.
     """
     # one statement for both: the kinds of what the records refer to and of their own ids
     # (those that exist are locked too: the MERGE below would lock the ones it changes)
     referenced = referenced_ids(batch)
     stored = write_queries.lock_kinds_of(tx, [*referenced, *batch.kinds])
-    known = {**(pending or {}), **{i: stored[i] for i in referenced if i in stored}}
+    earlier = pending(referenced) if pending is not None else {}
+    known = {**earlier, **{i: stored[i] for i in referenced if i in stored}}
     existing = {i: stored[i] for i in batch.kinds if i in stored}
     clashes = [{"record": f"{batch.origin[i]} ({i})", "field": "id", "location": "record",
                 "message": f"id already used by a {existing[i]}"}

@@ -264,6 +264,41 @@ def test_an_import_audits_creates_whole_and_updates_by_changed_field(
     assert rel[1][1:] == ({"note": "first"}, {"from": "a1", "note": "second", "to": "a2"}), rel
 
 
+def test_every_id_is_known_across_chunks_and_against_the_database(
+        neo4j_uri: str, tmp_path: Path, empty_kb: KB, monkeypatch: pytest.MonkeyPatch) -> None:
+    # chunks of 10: what a record refers to, or clashes with, is in another chunk, in the
+    # database, or nowhere (the ids are kept in the import's index on disk, kb.import_index)
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    first = ndjson(tmp_path / "first.ndjson", [e("Person", "p0"), e("Person", "p1")])
+    assert run(["import", str(first)], neo4j_uri, tmp_path)[0] == 0
+    world = [*chain(25), r("HOLDS_POST", "p1", "u20", title="Commander")]
+    wrong = [*world, e("Force", "p1", kind="unit"),  # p1 is a Person in the database
+             r("PART_OF", "u24", "p0"),  # a Person (in the database) is no end of PART_OF
+             r("PART_OF", "u3", "u77"),  # in no chunk and not in the database
+             e("Person", "p2", sources=["u4"])]  # u4, of a later chunk, is no Source
+    before = empty_kb.counts()
+    code, out = run(["import", str(ndjson(tmp_path / "wrong.ndjson", wrong)), "--workers", "1"],
+                    neo4j_uri, tmp_path)
+    assert code == 1, out
+    assert "(p1): id: id already used by a Person" in out, out
+    # the record's own kind is what its relations are checked against
+    assert "(p1 HOLDS_POST u20): from: HOLDS_POST from must be one of Person, not Force" in out
+    assert "(u24 PART_OF p0): to: PART_OF to must be one of Force, Organization, not Person" in out
+    assert "no entity with id 'u77'" in out, out
+    assert "'u4' is not a Source id" in out, out
+    assert empty_kb.counts() == before
+    # a dry run of three batches: the relations of later batches find the entities that
+    # earlier ones would have written
+    path = str(ndjson(tmp_path / "world.ndjson", world))
+    code, out = run(["import", path, "--dry-run"], neo4j_uri, tmp_path)
+    assert code == 0, out
+    assert "total: 50 created" in out, out
+    assert empty_kb.counts() == before
+    code, out = run(["import", path], neo4j_uri, tmp_path)
+    assert code == 0 and "total: 50 created" in out, out
+    assert empty_kb.counts() == (before[0] + 25, before[1] + 25)
+
+
 def test_checking_in_worker_processes_reports_and_writes_as_one_process(
         neo4j_uri: str, tmp_path: Path, empty_kb: KB, monkeypatch: pytest.MonkeyPatch) -> None:
     # chunks of 10 spread over two processes: what is listed, in what order, and what is
