@@ -51,7 +51,7 @@ class IdIndex:
     def __init__(self, path: Path) -> None:
         # a scratch file, deleted with the spill directory: no journal, no syncing; each
         # statement is its own transaction
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(path, isolation_level=None)
         for pragma in ("journal_mode = OFF", "synchronous = OFF",
                        f"cache_size = -{CACHE_KIB}", "temp_store = FILE"):
             self._db.execute(f"PRAGMA {pragma}")
