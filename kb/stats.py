@@ -53,23 +53,23 @@ def summary(db: Database, asof: str, domains: list[str] | None, top: int,
     """The /stats answer: counts per kind, the four tables of mechanisms and agreements,
     and the `top` most connected forces, as of the date.
 
-    With an `index` (kb.stats_index) the tables come from it, else they are counted in
-    Cypher; either way from the same rules."""
+    With an `index` (kb.stats_index) the tables and, when it can tell, the ranking come from
+    it, else they are counted in Cypher; either way from the same rules."""
     params = asof_params(asof)
-    indexed = index.tables(db, asof, domains) if index is not None else None
+    indexed, connected = index.read(db, asof, domains, top) if index else (None, None)
     # each statement reads the whole of a kind: side by side they take the longest one's time
     works: dict[str, Callable[[neo4j.ManagedTransaction], Any]] = {
-        "counts": stats_queries.counts,
-        "most_connected": partial(stats_queries.most_connected, label="Force", top=top,
-                                  params=params),
-    }
+        "counts": stats_queries.counts}
+    if connected is None:  # no index, or one that cannot tell on this date
+        works["most_connected"] = partial(stats_queries.most_connected, label="Force",
+                                          top=top, params=params)
     if indexed is None:  # no index, or no data version for one
         works.update({label: partial(stats_queries.grouped, label=label, domains=domains,
                                      params=params) for label in TABLE_KINDS})
     found = db.read_all(works)
     if indexed is None:
         indexed = {label: grouped_tables(found[label], label) for label in TABLE_KINDS}
-    counts, connected = found["counts"], found["most_connected"]
+    counts, connected = found["counts"], found.get("most_connected", connected)
     return {
         "as_of": asof,
         "counts": [{"entity": k, "count": counts.get(k, 0)} for k in sorted(get_model().entities)],

@@ -47,6 +47,7 @@ from kb.db import Database, get_db
 from kb.model import get_model
 from kb.queries import audit as audit_queries
 from kb.queries import stats_index as queries
+from kb.ranking_index import Ranking
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,7 @@ class StatsIndex:
 
     def __init__(self) -> None:
         self.kinds = {label: KindIndex(label) for label in stats.TABLE_KINDS}
+        self.ranking = Ranking("Force")
         self.version: tuple[int, str | None] | None = None
         self.loads = 0  # times everything was read (for tests and logs)
         self.updates = 0  # times only the changed items were
@@ -272,14 +274,23 @@ class StatsIndex:
                ) -> dict[str, dict[str, list[dict[str, Any]]]] | None:
         """{label: the four tables} on the date, as kb.stats.grouped_tables gives them;
         None when the store has no data version (nothing written through the audit)."""
+        return self.read(db, asof, domains, 1)[0]
+
+    def read(self, db: Database, asof: str, domains: list[str] | None, top: int
+             ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]] | None,
+                        list[dict[str, Any]] | None]:
+        """The tables (as `tables`) and the `top` most connected forces on the date (as
+        kb.queries.stats.most_connected; None when the index cannot tell: kb.ranking_index),
+        both of one data version; (None, None) when the store has none."""
         wanted = frozenset(domains) if domains else None
         with self._lock:
             # the reads in one transaction, the counting after it (a sweep takes seconds
             # to build at scale 100: no transaction stays open for it)
             if not db.read_tx(self._refresh):
-                return None
+                return None, None
             counted = {label: kind.counts(asof, wanted) for label, kind in self.kinds.items()}
-        return {label: _tables(label, counts) for label, counts in counted.items()}
+            connected = self.ranking.top(asof, top)
+        return {label: _tables(label, counts) for label, counts in counted.items()}, connected
 
     def _refresh(self, tx: neo4j.ManagedTransaction) -> bool:
         version = audit_queries.version(tx)
@@ -288,19 +299,27 @@ class StatsIndex:
             self.version = None
             return False
         if held is None or held[1] != version[1] or not 0 <= version[0] - held[0] <= RELOAD_ABOVE:
-            started = time.monotonic()
-            for label, kind in self.kinds.items():
-                kind.load(queries.every_item(tx, label))
-            self.loads += 1
-            log.info("stats index: %s read in %.2f s", ", ".join(
-                f"{len(k.items)} {label}s" for label, k in self.kinds.items()),
-                time.monotonic() - started)
+            self._load(tx)
         elif version[0] > held[0]:
-            self._update(tx, queries.changed(tx, held[0], version[0],
-                                             [*self.kinds, queries.COVERS]))
+            changes = queries.changed(tx, held[0], version[0], [
+                *self.kinds, self.ranking.label, *get_model().relations])
+            self._update(tx, [[kind, target] for kind, _, target, _, _ in changes
+                              if kind in self.kinds or kind == queries.COVERS])
+            if not self.ranking.follow(tx, changes):
+                self.ranking.load(tx)
             self.updates += 1
         self.version = version
         return True
+
+    def _load(self, tx: neo4j.ManagedTransaction) -> None:
+        started = time.monotonic()
+        for label, kind in self.kinds.items():
+            kind.load(queries.every_item(tx, label))
+        self.ranking.load(tx)
+        self.loads += 1
+        log.info("stats index: %s and %d candidate %ss read in %.2f s", ", ".join(
+            f"{len(k.items)} {label}s" for label, k in self.kinds.items()),
+            len(self.ranking.entities), self.ranking.label, time.monotonic() - started)
 
     def _update(self, tx: neo4j.ManagedTransaction, changes: list[list[str]]) -> None:
         # the items named, and those a changed COVERS leaves from (now, or as held)

@@ -1,6 +1,6 @@
 """Cypher of the in-process index of what /stats counts (kb.stats_index): the Mechanisms and
 Agreements with their dates, status lists and COVERS, read whole or by id, and the audit
-entries that say which of them changed since a data version.
+entries that say which of them (or of the most connected forces) changed since a version.
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ def covers_sources(tx: neo4j.ManagedTransaction, relation_ids: list[str]) -> lis
 
 
 def changed(tx: neo4j.ManagedTransaction, since: int, upto: int,
-            kinds: list[str]) -> list[list[str]]:
-    """[kind, target] of the audit entries after `since`, up to `upto`, of those kinds
-    (entries are numbered in commit order: kb.queries.audit)."""
+            kinds: list[str]) -> list[list[Any]]:
+    """[kind, op, target, before, after] of the audit entries after `since`, up to `upto`,
+    of those kinds (entries are numbered in commit order: kb.queries.audit)."""
     return collected(tx, trusted(
         "MATCH (c:Change) WHERE c.seq > $since AND c.seq <= $upto AND c.kind IN $kinds "
-        "RETURN collect([c.kind, c.target]) AS rows"), since=since, upto=upto, kinds=kinds)
+        "RETURN collect([c.kind, c.op, c.target, c.before, c.after]) AS rows"),
+        since=since, upto=upto, kinds=kinds)
