@@ -71,9 +71,10 @@ class Ranking:
         """Read the candidates again, as many as the Cypher ranking starts with."""
         size = stats_queries.CANDIDATES[self.label]
         rows = queries.candidates(tx, self.label, size)
+        held = queries.held(tx, self.label, [r["id"] for r in rows], EVERY, [])
+        # both set together: a read that fails half-way leaves the ranking as it was
         self.outside = EVERY if len(rows) < size else min(r["degree"] for r in rows)
-        self.entities = dict(map(held_of, queries.held(
-            tx, self.label, [r["id"] for r in rows], EVERY, [])))
+        self.entities = dict(map(held_of, held))
 
     def follow(self, tx: neo4j.ManagedTransaction, changes: list[list[Any]]) -> bool:
         """Take in audit entries ([kind, op, target, before, after], kb.queries.stats_index.
