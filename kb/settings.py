@@ -44,6 +44,7 @@ class Settings:
     log_level: str
     reads_require_key: bool
     max_body_bytes: int
+    max_import_bytes: int  # an NDJSON import body (streamed to disk, never held whole)
     cache_control: str
     public_url: str  # the API's address as clients see it ("" = links are relative)
     rate_limit_anonymous: str  # e.g. "300/minute" per client address, or "off"
@@ -186,6 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_choice(env, "KB_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         reads_require_key=_bool(env, "KB_READS_REQUIRE_KEY", False),
         max_body_bytes=_int(env, "KB_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024**3),
+        max_import_bytes=_int(env, "KB_MAX_IMPORT_BYTES", 512 * 1024**2, 1024, 64 * 1024**3),
         cache_control=_cache_control(env),
         public_url=_public_url(env),
         rate_limit_anonymous=_rate(env, "KB_RATE_LIMIT_ANONYMOUS", "300/minute"),

@@ -8,9 +8,11 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -123,11 +125,23 @@ def _ndjson(n: int) -> bytes:
                                "kind": "dataset"}) + "\n" for i in range(n)).encode()
 
 
+IMPORT_LIMIT = 64 * 1024  # KB_MAX_IMPORT_BYTES in the tests below
+BODY_LIMIT = 4096  # KB_MAX_BODY_BYTES in the tests below
+
+
+@pytest.fixture
+def small_limits(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app with body limits small enough to pass in a test."""
+    settings = replace(app.config["KB_SETTINGS"], max_body_bytes=BODY_LIMIT,
+                       max_import_bytes=IMPORT_LIMIT)
+    monkeypatch.setitem(app.config, "KB_SETTINGS", settings)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", BODY_LIMIT)
+
+
 def test_a_chunked_body_over_the_limit_is_refused_whole(
-        client: FlaskClient, app: Flask, empty_kb: KB) -> None:
-    limit = app.config["MAX_CONTENT_LENGTH"]
-    body = _ndjson(limit // 60 + 10)
-    assert len(body) > limit
+        client: FlaskClient, empty_kb: KB, small_limits: None) -> None:
+    body = _ndjson(IMPORT_LIMIT // 60 + 10)
+    assert len(body) > IMPORT_LIMIT
 
     def chunked(data: bytes) -> Any:
         return client.post("/api/v1/import", input_stream=io.BytesIO(data),
@@ -137,7 +151,33 @@ def test_a_chunked_body_over_the_limit_is_refused_whole(
 
     refused = chunked(body)
     assert refused.status_code == 413, refused.json
+    assert "KB_MAX_IMPORT_BYTES" in refused.json["detail"], refused.json
     assert client.get("/api/v1/sources?q=chunk").headers["X-Total-Count"] == "0"
     small = chunked(_ndjson(3))
     assert small.status_code == 200, small.json
     assert small.json["totals"]["created"] == 3
+
+
+def test_an_ndjson_import_may_be_larger_than_other_bodies(
+        client: FlaskClient, empty_kb: KB, small_limits: None) -> None:
+    body = _ndjson(200)  # about 18 KB: over the body limit, under the import limit
+    assert BODY_LIMIT < len(body) < IMPORT_LIMIT
+    taken = client.post("/api/v1/import", data=body, content_type="application/x-ndjson")
+    assert taken.status_code == 200, taken.json
+    assert taken.json["totals"] == {"created": 200}
+    # a JSON array is parsed whole in memory: it keeps the limit of every other body
+    records = [json.loads(line) for line in body.splitlines()]
+    array = client.post("/api/v1/import", json=records)
+    assert array.status_code == 413, array.json
+    assert "KB_MAX_BODY_BYTES" in array.json["detail"], array.json
+    # and so does every other body, an entity's included
+    entity = client.post("/api/v1/sources", json={"id": "big", "name": "x" * BODY_LIMIT,
+                                                  "kind": "dataset"})
+    assert entity.status_code == 413, entity.json
+    # an NDJSON body sent with its length over the import limit is refused before reading
+    large = client.post("/api/v1/import", data=_ndjson(IMPORT_LIMIT // 60 + 10),
+                        content_type="application/x-ndjson")
+    assert large.status_code == 413, large.json
+    assert large.content_type == "application/problem+json"
+    assert "KB_MAX_IMPORT_BYTES" in large.json["detail"], large.json
+    assert client.get("/api/v1/sources?q=chunk").headers["X-Total-Count"] == "200"

@@ -59,6 +59,16 @@ def test_the_memo_size_is_read_and_checked() -> None:
         assert excinfo.value.variable == "KB_MEMO_SIZE"
 
 
+def test_an_import_body_has_its_own_limit() -> None:
+    defaults = load_settings({})
+    assert (defaults.max_body_bytes, defaults.max_import_bytes) == (10 * 1024**2, 512 * 1024**2)
+    assert load_settings({"KB_MAX_IMPORT_BYTES": "2048"}).max_import_bytes == 2048
+    for bad in ("100", "a lot", str(65 * 1024**3)):
+        with pytest.raises(SettingsError) as excinfo:
+            load_settings({"KB_MAX_IMPORT_BYTES": bad})
+        assert excinfo.value.variable == "KB_MAX_IMPORT_BYTES"
+
+
 def test_the_warm_up_is_on_unless_turned_off() -> None:
     assert load_settings({}).warmup is True
     assert load_settings({"KB_WARMUP": "off"}).warmup is False

@@ -47,24 +47,37 @@ class ImportReportSchema(ma.Schema):
     totals = fields.Dict()
 
 
-def _spool(target: IO[bytes]) -> None:
-    """Copy the request body to a file, refusing it whole (413) past KB_MAX_BODY_BYTES.
+def _spool(target: IO[bytes], limit: int, setting: str) -> None:
+    """Copy the request body to a file, refusing it whole (413) past `limit` bytes (the
+    value of the setting named).
 
-    A body sent with Content-Length is refused by werkzeug before it is read. A chunked one
+    A body whose Content-Length says it is too large is refused before it is read. A chunked one
     has no length: werkzeug would quietly stop reading at the limit, so the records past it
     would be lost while those before it were written; it is read here, one byte past the
     limit, to tell. Nothing is written to the database before the whole body is here.
     """
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    too_large = PayloadTooLarge(f"the body is larger than {limit} bytes ({setting}); "
+                                "nothing was written: split the import")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    request.max_content_length = limit  # werkzeug's, for this request only
     stream = request.stream if request.content_length is not None else request.environ[
         "wsgi.input"]
     size = 0
     while chunk := stream.read(min(SPOOL_CHUNK, limit + 1 - size)):
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"the body is larger than {limit} bytes (KB_MAX_BODY_BYTES); "
-                                  "nothing was written: split the import")
+            raise too_large
         target.write(chunk)
+
+
+def _body_limit() -> tuple[int, str]:
+    """The largest body this import may send, and the setting that says so."""
+    # NDJSON goes to disk a chunk at a time, so it may be as large as an import file; a JSON
+    # array is parsed whole in memory and keeps the limit of every other body
+    if request.mimetype == NDJSON:
+        return current_app.config["KB_SETTINGS"].max_import_bytes, "KB_MAX_IMPORT_BYTES"
+    return current_app.config["MAX_CONTENT_LENGTH"], "KB_MAX_BODY_BYTES"
 
 
 def _array_to_ndjson(spool: Path, target: Path) -> None:
@@ -89,7 +102,8 @@ class Import(MethodView):
     @requires("editor")
     @blp.arguments(ImportArgs, location="query")
     @blp.response(200, ImportReportSchema)
-    @blp.alt_response(413, description="The body is larger than KB_MAX_BODY_BYTES")
+    @blp.alt_response(413, description="The body is larger than KB_MAX_IMPORT_BYTES (NDJSON) "
+                                       "or KB_MAX_BODY_BYTES (a JSON array)")
     @blp.alt_response(422, description="A record is invalid; nothing was written")
     @blp.alt_response(409, description="A record clashes with the knowledge base or with "
                                        "another record; nothing was written")
@@ -108,7 +122,7 @@ class Import(MethodView):
         with tempfile.TemporaryDirectory(prefix="kb-upload-") as tmp:
             body, records = Path(tmp) / "body", Path(tmp) / "records.ndjson"
             with body.open("wb") as target:
-                _spool(target)
+                _spool(target, *_body_limit())
             if request.mimetype == NDJSON:
                 body.rename(records)
             else:
