@@ -45,9 +45,11 @@ class QueryArgs(ma.Schema):
         given = request.args if has_request_context() else None
         accepted = self.accepted()
         errors: dict[str, list[str]] = {}
+        unknown = (f"unknown parameter; accepted: {', '.join(accepted)}" if accepted
+                   else "unknown parameter: this operation takes no query parameters")
         for key in data:
             if key not in accepted:
-                errors[key] = [f"unknown parameter; accepted: {', '.join(accepted)}"]
+                errors[key] = [unknown]
         if given is not None:
             for name, field in self.load_fields.items():
                 key = field.data_key or name
