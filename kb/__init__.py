@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from kb import db, logs, memo, stats_index
-from kb.api import caching, compression, jsonio, limits, resolving, security, shedding
+from kb.api import caching, compression, jsonio, limits, params, resolving, security, shedding
 from kb.api.openapi import finish_spec
 from kb.api.spec import make_api
 from kb.errors import register_handlers
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     shedding.init_app(app)  # first: a thread always stays free for the probes
     security.init_app(app)  # reads need a reader if KB_READS_REQUIRE_KEY; keys are checked
     limits.init_app(app, settings)  # after the key check: keyed callers count per key
+    params.init_app(app)  # writes refuse query parameters they do not document
     api = make_api(app)
     register_handlers(app)  # after the Api, so ours replaces its HTTPException handler
     origins = settings.cors_origins.split(",") if settings.cors_origins != "*" else "*"

@@ -221,3 +221,42 @@ def test_items_without_the_sort_key_come_last_either_way(
         dated = [i.get("established_on") is not None for i in items]
         assert True in dated and False in dated
         assert dated == sorted(dated, reverse=True), sort  # every dated one before the rest
+
+
+def write_operations(client: FlaskClient) -> list[tuple[str, str, list[str], str | None]]:
+    """(method, concrete path, documented query parameters, required role) of every write
+    in /openapi.json, path variables filled with an id of the seed."""
+    paths = client.get("/openapi.json").json["paths"]
+    return [(method.upper(), re.sub(r"\{[^}]+\}", "idf", path),
+             [p["name"] for p in op.get("parameters", []) if p["in"] == "query"],
+             op.get("x-required-role"))
+            for path, ops in paths.items() for method, op in ops.items()
+            if method in ("post", "put", "patch", "delete")]
+
+
+def test_every_write_refuses_query_parameters_it_does_not_take(
+        client: FlaskClient, anonymous: FlaskClient, api_keys: dict[str, str],
+        seeded_kb: KB) -> None:
+    """A parameter a write would ignore (`?dry_run=true` on a DELETE) is a 422, after the
+    role check, and nothing is written."""
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_keys['admin']}"
+    writes = write_operations(client)
+    assert len(writes) > 20 and ("POST", "/api/v1/import", ["dry_run"], "editor") in writes
+    before = client.get("/api/v1/changes?page_size=1").headers["X-Total-Count"]
+    for method, path, accepted, role in writes:
+        for name in ("dry_run", "colour"):
+            if name in accepted:
+                continue
+            r = client.open(f"{path}?{name}=true", method=method, json={})
+            assert r.status_code == 422, (method, path, r.json)
+            message = (f"unknown parameter; accepted: {', '.join(accepted)}" if accepted
+                       else "unknown parameter: this operation takes no query parameters")
+            assert r.json["errors"] == [{"field": name, "location": "query",
+                                         "message": message}], (method, path)
+            if role is not None:
+                refused = anonymous.open(f"{path}?{name}=true", method=method, json={})
+                assert refused.status_code == 401, (method, path, refused.json)
+    assert client.get("/api/v1/changes?page_size=1").headers["X-Total-Count"] == before
+    # the parameters a write documents still work
+    r = client.post("/api/v1/import?dry_run=true", json=[])
+    assert r.status_code == 200, r.json

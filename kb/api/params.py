@@ -4,21 +4,33 @@
 - A parameter that takes one value, given twice, is a 422 (repeatable ones are lists).
 - Enumerated values are matched ignoring case and answered in their canonical spelling;
   anything else is a 422 listing the allowed values.
+
+Reads check their query string with their schema (QueryArgs). Writes mostly take none, and
+a parameter they would ignore (`?dry_run=true` on a DELETE) must not pass unnoticed: a hook
+refuses, on any write, the query parameters its operation does not document in the API's
+OpenAPI description, after the role the operation requires.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import marshmallow as ma
-from flask import has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from marshmallow import fields
 
 from kb.api import formats
+from kb.auth import require
 from kb.dates import hi, lo
+from kb.errors import ValidationFailed
 
 PAGINATION_ARGS = ("page", "page_size")
+READS = ("GET", "HEAD", "OPTIONS")
+NO_PARAMETERS = "unknown parameter: this operation takes no query parameters"
+_RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")  # werkzeug's <conv:name> -> {name}
+Operations = dict[tuple[str, str], tuple[list[str], str | None]]
 MATCH_MODES = ["direct", "hierarchy"]
 
 
@@ -45,8 +57,7 @@ class QueryArgs(ma.Schema):
         given = request.args if has_request_context() else None
         accepted = self.accepted()
         errors: dict[str, list[str]] = {}
-        unknown = (f"unknown parameter; accepted: {', '.join(accepted)}" if accepted
-                   else "unknown parameter: this operation takes no query parameters")
+        unknown = unknown_message(accepted)
         for key in data:
             if key not in accepted:
                 errors[key] = [unknown]
@@ -110,3 +121,49 @@ def match_field() -> Choice:
         "entity itself; `hierarchy` also to everything under it (a State's forces, "
         "organizations and places, a force's units, a place's sub-places, and what they "
         "succeeded).")})
+
+
+def unknown_message(accepted: list[str]) -> str:
+    """What a 422 says of a query parameter the operation does not take."""
+    return f"unknown parameter; accepted: {', '.join(accepted)}" if accepted else NO_PARAMETERS
+
+
+def _operations(app: Flask) -> Operations:
+    """(OpenAPI path, method) of every operation: its documented query parameters and the
+    role it requires, read once from the API's OpenAPI description."""
+    kept: Operations | None = app.extensions.get("kb.operations")
+    if kept is None:
+        apis = app.extensions["flask-smorest"]["blp_name_to_api"].values()
+        paths = next(iter(apis)).spec.to_dict()["paths"]
+        kept = {(path, method.upper()): (
+                    [p["name"] for p in op.get("parameters", []) if p["in"] == "query"],
+                    op.get("x-required-role"))
+                for path, ops in paths.items() for method, op in ops.items()
+                if isinstance(op, dict) and "responses" in op}
+        app.extensions["kb.operations"] = kept
+    return kept
+
+
+def refuse_unknown_on_writes() -> None:
+    """before_request hook: a write's query parameters must be ones its operation documents
+    (422 naming each other one); the caller's role is checked first, as for its body."""
+    if request.method in READS or not request.args or request.url_rule is None:
+        return
+    path = _RULE_VARIABLE.sub(r"{\1}", request.url_rule.rule)
+    operation = _operations(current_app).get((path, request.method))
+    if operation is None:
+        return  # not an API operation (no route of the OpenAPI description)
+    accepted, role = operation
+    unknown = [name for name in request.args if name not in accepted]
+    if not unknown:
+        return
+    if role is not None:
+        require(role)
+    raise ValidationFailed("invalid query input: see `errors`", errors=[
+        {"field": name, "location": "query", "message": unknown_message(accepted)}
+        for name in unknown])
+
+
+def init_app(app: Flask) -> None:
+    """Register the hook of writes' query parameters."""
+    app.before_request(refuse_unknown_on_writes)
